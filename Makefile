@@ -1,0 +1,115 @@
+# Logbook — build, run and test. `make help` lists the targets.
+# Sources are found by wildcard: a new app/**/*.c or tests/unit/test_*.c needs no edit here.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+PKGS      := json-c libpq libjwt libcrypto libcrypt
+SAN       ?= 0
+
+ifeq ($(SAN),1)
+BUILD     := build-san
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+BUILD     := build
+OPT       := -O2 -g
+endif
+
+CPPFLAGS  += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE
+CFLAGS    += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 $(OPT) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS   += $(filter -fsanitize=%,$(OPT))
+LDLIBS    += -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+# Everything under app/ except the two entry points forms the library both binaries
+# and every unit test link against.
+APP_SRC   := $(filter-out app/main.c app/ctl/%,$(wildcard app/*.c app/*/*.c))
+CTL_SRC   := $(wildcard app/ctl/*.c)
+MIGRATIONS:= $(sort $(wildcard app/migrations/*.sql))
+GEN_SRC   := $(BUILD)/gen/migrations_data.c
+LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+FCGI_BIN  := $(BUILD)/logbook-fcgi
+CTL_BIN   := $(BUILD)/logbookctl
+
+.PHONY: all sanitize deps run stop test unit integration bench install clean help format
+.DEFAULT_GOAL := all
+
+all: $(FCGI_BIN) $(CTL_BIN)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Migrations are compiled into the binaries, so an installed logbookctl needs no data files.
+$(GEN_SRC): $(MIGRATIONS) app/scripts/embed-migrations.sh
+	@mkdir -p $(@D)
+	sh app/scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/liblogbook.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FCGI_BIN): $(BUILD)/obj/app/main.o $(BUILD)/liblogbook.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(CTL_BIN): $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogbook.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Iapp $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+sanitize:
+	$(MAKE) SAN=1 test
+
+deps:
+	sh app/scripts/deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+run: deps all
+	BUILD=$(BUILD) sh app/scripts/stack.sh start
+
+stop:
+	sh app/scripts/stack.sh stop
+
+integration: all
+	BUILD=$(BUILD) sh tests/integration/run.sh
+
+test: deps all
+	$(MAKE) SAN=$(SAN) unit
+	BUILD=$(BUILD) sh tests/integration/run.sh
+
+bench: deps all
+	BUILD=$(BUILD) sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logbook/nginx $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 app/logbook.conf.example $(DESTDIR)$(PREFIX)/share/logbook/
+	install -m 0644 nginx/*.conf* $(DESTDIR)$(PREFIX)/share/logbook/nginx/
+	install -m 0644 systemd/*.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+
+format:
+	clang-format -i $(wildcard app/*.c app/*/*.c include/logbook/*.h include/logbook/*/*.h tests/unit/*.c)
+
+clean:
+	rm -rf build build-san
+
+help:
+	@echo "make [all]      build $(FCGI_BIN) and $(CTL_BIN)"
+	@echo "make run        install deps, build, start PostgreSQL + workers + Nginx under var/"
+	@echo "make stop       stop everything make run started"
+	@echo "make test       deps, build, unit tests, integration tests (own stack, stopped after)"
+	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
+	@echo "make bench      benchmarks against pgbench and a bare read baseline"
+	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

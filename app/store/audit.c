@@ -1,0 +1,70 @@
+/* audit.c — one prepared INSERT per audited change; see audit.h. */
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "logbook/audit.h"
+#include "logbook/db.h"
+#include "logbook/http.h"
+#include "logbook/json_util.h"
+
+DB_STMT(stmt_audit_insert,
+    "INSERT INTO audit_log (actor, roles, action, object_type, object_id, section, request_id,"
+    " client_ip, user_agent, before, after)"
+    " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)");
+
+/* Keeps in *before and *after only the top-level members whose values differ. */
+static void
+diff_objects(struct request *r, struct json_object **before, struct json_object **after)
+{
+	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
+
+	json_object_object_foreach(*before, key, bval) {
+		struct json_object *aval = NULL;
+
+		if (!json_object_object_get_ex(*after, key, &aval) || !json_object_equal(bval, aval))
+			json_object_object_add(b, key, json_object_get(bval));
+	}
+	json_object_object_foreach(*after, key2, aval2) {
+		struct json_object *bval2 = NULL;
+
+		if (!json_object_object_get_ex(*before, key2, &bval2) || !json_object_equal(bval2, aval2))
+			json_object_object_add(a, key2, json_object_get(aval2));
+	}
+	*before = json_own(r, b);
+	*after = json_own(r, a);
+}
+
+static const char *
+json_text(struct json_object *o)
+{
+	return o == NULL ? NULL : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
+int
+audit_append(struct request *r, const struct audit_event *e)
+{
+	struct json_object *before = e->before, *after = e->after;
+	const char         *roles[JWT_MAX_ROLES];
+	const char         *values[11];
+	int                 i, n = 0;
+
+	if (before != NULL && after != NULL && json_object_is_type(before, json_type_object) &&
+	    json_object_is_type(after, json_type_object))
+		diff_objects(r, &before, &after);
+	if (r->user != NULL)
+		for (i = 0; i < r->user->nroles; i++)
+			roles[n++] = r->user->roles[i];
+	values[0] = e->actor != NULL ? e->actor : r->user != NULL ? r->user->sub : "anonymous";
+	values[1] = pg_text_array(r, roles, n);
+	values[2] = e->action;
+	values[3] = e->object_type;
+	values[4] = e->object_id;
+	values[5] = e->section;
+	values[6] = r->request_id;
+	values[7] = r->client_ip;
+	values[8] = r->user_agent;
+	values[9] = json_text(before);
+	values[10] = json_text(after);
+	return db_exec(r, &stmt_audit_insert, 11, values) != NULL ? 0 : -1;
+}

@@ -1,0 +1,155 @@
+/* db.c — the persistent connection, lazy prepared statements, transactions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "logbook/app.h"
+#include "logbook/db.h"
+#include "logbook/http.h"
+#include "logbook/log.h"
+
+static int
+db_connect(struct db *db)
+{
+	char set[256];
+
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		log_msg("warn", "db: cannot connect: %s", PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	db->epoch++;
+	/* A stuck query must not hold a worker forever. */
+	snprintf(set, sizeof(set), "SET statement_timeout = %ld; SET application_name = 'logbook-fcgi'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'",
+	    db->statement_timeout_ms);
+	PQclear(PQexec(db->conn, set));
+	return 0;
+}
+
+int
+db_open(struct db *db, const char *conninfo, long statement_timeout_ms)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+	db->statement_timeout_ms = statement_timeout_ms;
+	return db_connect(db);
+}
+
+void
+db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+int
+db_ensure(struct request *r)
+{
+	struct db *db = &r->app->db;
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db_connect(db) != 0)
+		return PROBLEM(r, 503, "database-unavailable", "the database is not reachable; retry later");
+	log_msg("info", "db: reconnected (epoch %u)", db->epoch);
+	return 0;
+}
+
+static void
+result_clear(void *res)
+{
+	PQclear(res);
+}
+
+static PGresult *
+check(struct request *r, PGresult *res, const char *what)
+{
+	ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return arena_own(r->arena, res, result_clear);
+	db_fail(r, res, what);
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *
+db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values)
+{
+	struct db *db = &r->app->db;
+
+	if (db_ensure(r) != 0)
+		return NULL;
+	if (st->epoch != db->epoch) {
+		PGresult *res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+
+		if (check(r, res, st->name) == NULL)
+			return NULL;
+		st->epoch = db->epoch;
+	}
+	return check(r, PQexecPrepared(db->conn, st->name, nparams, values, NULL, NULL, 0), st->name);
+}
+
+PGresult *
+db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *values)
+{
+	struct db *db = &r->app->db;
+
+	if (db_ensure(r) != 0)
+		return NULL;
+	if (nparams == 0)
+		return check(r, PQexec(db->conn, sql), "sql");
+	return check(r, PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0), "sql");
+}
+
+int
+db_begin(struct request *r)
+{
+	return db_exec_sql(r, "BEGIN", 0, NULL) != NULL ? 0 : -1;
+}
+
+int
+db_commit(struct request *r)
+{
+	return db_exec_sql(r, "COMMIT", 0, NULL) != NULL ? 0 : -1;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+static char *
+quote(struct request *r, const char *s, char *(*fn)(PGconn *, const char *, size_t))
+{
+	char *q, *copy;
+
+	if (db_ensure(r) != 0)
+		return NULL;
+	if ((q = fn(r->app->db.conn, s, strlen(s))) == NULL) {
+		PROBLEM(r, 500, "internal", "cannot quote: %s", PQerrorMessage(r->app->db.conn));
+		return NULL;
+	}
+	copy = arena_strdup(r->arena, q);
+	PQfreemem(q);
+	return copy;
+}
+
+char *
+db_quote_ident(struct request *r, const char *ident)
+{
+	return quote(r, ident, PQescapeIdentifier);
+}
+
+char *
+db_quote_literal(struct request *r, const char *literal)
+{
+	return quote(r, literal, PQescapeLiteral);
+}

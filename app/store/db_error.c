@@ -1,0 +1,59 @@
+/* db_error.c — what a failed statement means for the client: SQLSTATE -> HTTP, one table. */
+#include <string.h>
+
+#include "logbook/app.h"
+#include "logbook/db.h"
+#include "logbook/http.h"
+#include "logbook/log.h"
+
+struct sqlstate_map {
+	const char *prefix;  /* a full SQLSTATE or its two-character class */
+	int         status;
+	const char *slug;
+	const char *detail;
+};
+
+static const struct sqlstate_map sqlstates[] = {
+	{ "23505", 409, "duplicate", "that already exists" },
+	{ "23503", 409, "conflict", "it refers to something that does not exist, or is referred to" },
+	{ "23514", 422, "validation", "a value breaks a constraint" },
+	{ "23502", 422, "validation", "a required value is missing" },
+	{ "40001", 409, "serialization-conflict", "a concurrent change won; retry" },
+	{ "40P01", 409, "serialization-conflict", "a concurrent change won; retry" },
+	{ "55P03", 409, "conflict", "the object is busy; retry" },
+	{ "57014", 503, "database-timeout", "the database took too long; retry later" },
+	{ "22", 422, "invalid-value", "a value is not acceptable to the database" },
+	{ "08", 503, "database-unavailable", "the database connection failed; retry later" },
+	{ "53", 503, "database-unavailable", "the database is out of resources; retry later" },
+	{ "57", 503, "database-unavailable", "the database is shutting down or restarting; retry later" },
+	{ NULL, 0, NULL, NULL },
+};
+
+int
+db_fail(struct request *r, PGresult *res, const char *what)
+{
+	struct db                 *db = &r->app->db;
+	const char                *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const struct sqlstate_map *m;
+
+	/* A lost connection often comes without a SQLSTATE: that is a 503, not a bug. */
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		log_msg("warn", "db: %s: connection lost: %s", what,
+		    db->conn != NULL ? PQerrorMessage(db->conn) : "no connection");
+		return PROBLEM(r, 503, "database-unavailable", "the database connection was lost; retry later");
+	}
+	if (state == NULL)
+		state = "XX000";
+	for (m = sqlstates; m->prefix != NULL; m++)
+		if (strncmp(state, m->prefix, strlen(m->prefix)) == 0)
+			break;
+	if (m->prefix == NULL) {
+		log_msg("error", "db: %s: %s", what,
+		    res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+		PROBLEM(r, 500, "internal", "an internal error occurred (request %s)", r->request_id);
+	} else
+		PROBLEM(r, m->status, m->slug, "%s", m->detail);
+	memcpy(r->problem.sqlstate, state, 5);
+	r->problem.sqlstate[5] = '\0';
+	return -1;
+}

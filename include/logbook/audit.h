@@ -1,0 +1,26 @@
+/* audit.h — appending to the audit trail, inside the caller's transaction.
+ *
+ * The database assigns seq, time and the hash chain (app/migrations/002_audit.sql); this only
+ * says who did what to which object. Call it last before COMMIT: from the insert until the
+ * commit, other writers wait for the chain's head. */
+#ifndef LOGBOOK_AUDIT_H
+#define LOGBOOK_AUDIT_H
+
+struct json_object;
+struct request;
+
+struct audit_event {
+	const char         *action;      /* create, update, publish, save, approve, login, ... */
+	const char         *object_type; /* template, entry, followup, user, session */
+	const char         *object_id;
+	const char         *section;     /* section key for saves and transitions, else NULL */
+	const char         *actor;       /* NULL: the signed-in user's sub */
+	struct json_object *before;      /* borrowed; NULL for none */
+	struct json_object *after;       /* borrowed; NULL for none */
+};
+
+/* Inserts one audit row. When both before and after are objects, only the members that
+ * differ are stored (a diff). Returns 0, or -1 with the problem set. */
+int	audit_append(struct request *r, const struct audit_event *e);
+
+#endif

@@ -1,0 +1,65 @@
+/* db.h — the worker's one persistent libpq connection.
+ *
+ * Statements are declared where they are used with DB_STMT and prepared lazily, once per
+ * connection: a reconnect bumps db->epoch and each statement re-prepares on its next use.
+ * Every PGresult returned belongs to the request's arena. On failure the request's problem is
+ * set from the SQLSTATE (see db_error.c) and NULL/-1 comes back, so handlers just return -1. */
+#ifndef LOGBOOK_DB_H
+#define LOGBOOK_DB_H
+
+#include <libpq-fe.h>
+
+struct request;
+
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	unsigned    epoch;  /* connection epoch it was prepared on; 0: never */
+};
+
+/* A prepared statement with a name unique across the program. */
+#define DB_STMT(var, text) static struct db_stmt var = { __FILE__ ":" #var, text, 0 }
+
+struct db {
+	PGconn     *conn;
+	const char *conninfo;
+	unsigned    epoch;  /* bumped on each successful (re)connect */
+	long        statement_timeout_ms;
+};
+
+/* Connects (failure is not fatal: the worker answers 503 and retries on the next request).
+ * Returns 0 when connected. */
+int	db_open(struct db *db, const char *conninfo, long statement_timeout_ms);
+void	db_close(struct db *db);
+
+/* Makes sure the connection is usable, reconnecting if it was lost. 0, or -1 with a 503. */
+int	db_ensure(struct request *r);
+
+/* Runs a prepared statement with text parameters (NULL = SQL NULL). The result (tuples or
+ * command OK) is the arena's; NULL on failure with the problem set. */
+PGresult *db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values);
+
+/* Runs dynamic SQL (DDL, generated statements) with text parameters; same contract. */
+PGresult *db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *values);
+
+int	db_begin(struct request *r);
+int	db_commit(struct request *r);
+/* Rolls back if a transaction is open; harmless otherwise. Called after every request. */
+void	db_rollback(struct db *db);
+
+/* Quotes an identifier with PQescapeIdentifier into the arena; NULL (and a problem) on failure.
+ * Callers validate identifiers against the key pattern first. */
+char	*db_quote_ident(struct request *r, const char *ident);
+char	*db_quote_literal(struct request *r, const char *literal);
+
+/* Maps a failed result to r->problem (status from the SQLSTATE) and returns -1. */
+int	db_fail(struct request *r, PGresult *res, const char *what);
+
+/* Shorthands for reading results. */
+static inline const char *
+db_value(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+#endif

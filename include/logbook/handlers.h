@@ -1,0 +1,17 @@
+/* handlers.h — one function per route (see routes.c); each in app/handlers/<resource>.c.
+ * Contract: reply and return 0, or set r->problem and return -1. */
+#ifndef LOGBOOK_HANDLERS_H
+#define LOGBOOK_HANDLERS_H
+
+struct request;
+
+int	handle_healthz(struct request *r);
+int	handle_readyz(struct request *r);
+int	handle_me(struct request *r);
+int	handle_login(struct request *r);
+int	handle_users_create(struct request *r);
+int	handle_users_list(struct request *r);
+int	handle_users_get(struct request *r);
+int	handle_users_patch(struct request *r);
+
+#endif
