@@ -1,0 +1,568 @@
+#!/usr/bin/env bash
+# The local Logbook stack: PostgreSQL 15 on a unix socket, the FastCGI workers (spawn-fcgi +
+# multiwatch) and Nginx with TLS, all living under one state directory.
+#
+#   stack.sh start|stop|status|pg-start|pg-stop|pg-restart|worker-pids|env
+#
+# Environment: LOGBOOK_VAR (state dir, default $PWD/var), BUILD (binaries, default build),
+# HTTPS_PORT (8443), HTTP_PORT (8080, redirects to https), WORKERS (default: nproc).
+#
+# Layout under $LOGBOOK_VAR: pg/ (cluster), run/ (sockets, pid files), log/, keys/ (JWT secret,
+# admin password, TLS), nginx/ (generated nginx.conf, temp dirs), logbook.conf (written once;
+# edits are kept), stack.env (the ports and workers the running stack was started with).
+#
+# As root, PostgreSQL refuses to run, and nothing else needs root either: a system user
+# `logbook` owns the state directory and runs PostgreSQL, the workers and Nginx's workers.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
+
+abspath() {
+	case "$1" in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$PWD" "$1" ;;
+	esac
+}
+
+VAR=$(abspath "${LOGBOOK_VAR:-var}")
+VAR=${VAR%/}
+BUILD_DIR=$(abspath "${BUILD:-build}")
+RUN=$VAR/run
+LOG=$VAR/log
+KEYS=$VAR/keys
+PGDATA=$VAR/pg
+NGINX_DIR=$VAR/nginx
+CONF=$VAR/logbook.conf
+STACK_ENV=$VAR/stack.env
+
+PG_BIN=/usr/lib/postgresql/15/bin
+NGINX=/usr/sbin/nginx
+FCGI_BIN=$BUILD_DIR/logbook-fcgi
+CTL_BIN=$BUILD_DIR/logbookctl
+NGINX_TEMPLATE=$REPO_ROOT/nginx/logbook.conf.in
+WEB_ROOT=$REPO_ROOT/app/web
+
+SERVICE_USER=logbook
+ADMIN_ROLES=admin,designer,author,reviewer,approver,auditor
+
+export LOGBOOK_CONFIG=$CONF
+# Our PostgreSQL listens on the default port number, on its own socket directory; a PGPORT
+# meant for some other cluster must not redirect libpq.
+unset PGPORT PGSERVICE PGHOSTADDR
+
+say() { printf 'stack: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Runs a command as the user that owns the stack's state: `logbook` when we are root, else us.
+# From inside $VAR, so that a cwd the service user cannot enter causes no warnings.
+as_service() {
+	if is_root; then
+		(cd "$VAR" && runuser -u "$SERVICE_USER" -- "$@")
+	else
+		(cd "$VAR" && "$@")
+	fi
+}
+
+# The PostgreSQL superuser is the OS user PostgreSQL runs as.
+pg_superuser() {
+	if is_root; then echo "$SERVICE_USER"; else id -un; fi
+}
+
+# The ports and worker count: from the environment, else the defaults.
+load_settings() {
+	HTTPS_PORT=${HTTPS_PORT:-8443}
+	HTTP_PORT=${HTTP_PORT:-8080}
+	WORKERS=${WORKERS:-$(nproc)}
+	for v in HTTPS_PORT HTTP_PORT WORKERS; do
+		case "${!v}" in
+		'' | *[!0-9]*) die "$v must be a number, not '${!v}'" ;;
+		esac
+	done
+	[ "$WORKERS" -ge 1 ] && [ "$WORKERS" -le 256 ] || die "WORKERS must be 1..256"
+	[ "$HTTPS_PORT" != "$HTTP_PORT" ] || die "HTTPS_PORT and HTTP_PORT must differ"
+}
+
+# What the running stack was started with (for `env`), falling back to the environment.
+load_running_settings() {
+	if [ -r "$STACK_ENV" ]; then
+		# shellcheck disable=SC1090
+		. "$STACK_ENV"
+	fi
+	load_settings
+}
+
+# True if the pid in file $1 is alive and its command line contains $2 (guards against a
+# stale pid file whose number now belongs to some other process).
+pidfile_alive() {
+	local file=$1 want=$2 pid
+	[ -r "$file" ] || return 1
+	pid=$(tr -dc '0-9' <"$file")
+	[ -n "$pid" ] || return 1
+	[ -r "/proc/$pid/cmdline" ] || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$want" || return 1
+	printf '%s\n' "$pid"
+}
+
+# Waits until pid $1 is gone, up to $2 tenths of a second. Returns 1 if it is still there.
+wait_gone() {
+	local pid=$1 tenths=$2 i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$i" -lt "$tenths" ] || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 0
+}
+
+tail_logs() {
+	local f
+	for f in "$LOG"/postgres.log "$LOG"/workers.log "$LOG"/nginx-error.log; do
+		[ -s "$f" ] || continue
+		printf '\n--- last lines of %s ---\n' "$f" >&2
+		tail -n 25 "$f" >&2
+	done
+}
+
+# --- layout, user, keys, config -------------------------------------------------------------
+
+ensure_service_user() {
+	is_root || return 0
+	id -u "$SERVICE_USER" >/dev/null 2>&1 && return 0
+	say "creating system user $SERVICE_USER"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "Logbook services" "$SERVICE_USER"
+}
+
+ensure_layout() {
+	# A unix socket path is limited to 107 bytes; PostgreSQL's is the longest we make.
+	local pgsock="$RUN/.s.PGSQL.5432"
+	[ "${#pgsock}" -le 100 ] || die "LOGBOOK_VAR is too deep for unix sockets ($pgsock); use a shorter path"
+	mkdir -p "$VAR" "$RUN" "$LOG" "$KEYS" "$NGINX_DIR"
+	chmod 0750 "$KEYS"
+	if is_root; then
+		chown -R "$SERVICE_USER:$SERVICE_USER" "$VAR"
+		runuser -u "$SERVICE_USER" -- test -w "$VAR" -a -x "$VAR" ||
+			die "user $SERVICE_USER cannot reach $VAR (a parent directory is closed to it, e.g. /root); set LOGBOOK_VAR to a directory it can reach, such as /srv/logbook or /tmp/logbook"
+	fi
+}
+
+check_binaries() {
+	local b
+	for b in "$FCGI_BIN" "$CTL_BIN"; do
+		[ -x "$b" ] || die "$b is missing: build it first (make all)"
+	done
+	if is_root; then
+		runuser -u "$SERVICE_USER" -- test -x "$FCGI_BIN" ||
+			die "user $SERVICE_USER cannot execute $FCGI_BIN (a parent directory is closed to it)"
+	fi
+}
+
+# Writes $2 into file $1 with mode $3 unless the file exists, readable by the service user.
+write_once() {
+	local file=$1 content=$2 mode=$3
+	[ -s "$file" ] && return 0
+	(umask 077 && printf '%s\n' "$content" >"$file.tmp")
+	chmod "$mode" "$file.tmp"
+	is_root && chown "$SERVICE_USER:$SERVICE_USER" "$file.tmp"
+	mv "$file.tmp" "$file"
+}
+
+ensure_keys() {
+	# 48 random bytes, base64: the worker uses the file's text (trailing newline stripped) as
+	# the HMAC key, so it is 64 bytes of key material.
+	write_once "$KEYS/jwt-secret" "$(openssl rand -base64 48)" 0640
+	write_once "$KEYS/admin-password" "$(openssl rand -base64 24 | tr -d '/+=' | cut -c1-20)" 0600
+	if [ ! -s "$KEYS/tls.crt" ] || [ ! -s "$KEYS/tls.key" ]; then
+		say "creating a self-signed TLS certificate for 127.0.0.1 and localhost"
+		openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-keyout "$KEYS/tls.key.tmp" -out "$KEYS/tls.crt.tmp" -days 825 -sha256 \
+			-subj "/CN=127.0.0.1" \
+			-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+			-addext "basicConstraints=critical,CA:FALSE" \
+			-addext "keyUsage=critical,digitalSignature" \
+			-addext "extendedKeyUsage=serverAuth" 2>/dev/null ||
+			die "openssl could not create the TLS certificate"
+		chmod 0600 "$KEYS/tls.key.tmp"
+		chmod 0644 "$KEYS/tls.crt.tmp"
+		mv "$KEYS/tls.key.tmp" "$KEYS/tls.key"
+		mv "$KEYS/tls.crt.tmp" "$KEYS/tls.crt"
+	fi
+}
+
+ensure_config() {
+	[ -s "$CONF" ] && return 0
+	say "writing $CONF"
+	write_once "$CONF" "# Logbook development settings, written by app/scripts/stack.sh on first start.
+# Your edits are kept: the file is never rewritten. See app/logbook.conf.example for every key.
+db_conninfo = host=$RUN dbname=logbook user=logbook_app
+db_migrate_conninfo = host=$RUN dbname=logbook user=logbook_owner
+jwt_alg = HS256
+jwt_secret_file = $KEYS/jwt-secret
+jwt_issuer = logbook-dev
+token_ttl = 3600" 0640
+}
+
+# The body limit the workers enforce, from logbook.conf (default 1 MiB), so that Nginx's
+# limit sits just above it and the worker's own 413 answers the common case.
+max_body_bytes() {
+	local v
+	v=$(sed -n 's/^[[:space:]]*max_body_bytes[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$CONF" | tail -n 1)
+	echo "${LOGBOOK_MAX_BODY_BYTES:-${v:-1048576}}"
+}
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+pg_running() {
+	[ -f "$PGDATA/postmaster.pid" ] && as_service "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1
+}
+
+pg_init() {
+	[ -f "$PGDATA/PG_VERSION" ] && return 0
+	say "creating the PostgreSQL cluster in $PGDATA"
+	rm -rf "$PGDATA"
+	as_service "$PG_BIN/initdb" -D "$PGDATA" -U "$(pg_superuser)" -E UTF8 --locale=C.UTF-8 \
+		--auth-local=trust --auth-host=reject >"$LOG/initdb.log" 2>&1 ||
+		{ cat "$LOG/initdb.log" >&2; die "initdb failed"; }
+	cat >>"$PGDATA/postgresql.conf" <<-'EOF'
+
+	# --- Logbook development settings (app/scripts/stack.sh) ---
+	listen_addresses = ''            # unix socket only
+	max_connections = 60
+	shared_buffers = 128MB
+	work_mem = 8MB
+	maintenance_work_mem = 64MB
+	effective_cache_size = 512MB
+	wal_buffers = 4MB
+	checkpoint_completion_target = 0.9
+	log_line_prefix = '%m [%p] %q%u@%d '
+	log_min_duration_statement = 500ms
+	log_lock_waits = on
+	# The socket directory depends on where the state directory is; rewritten at every start.
+	include_if_exists = 'logbook-paths.conf'
+	EOF
+}
+
+pg_start() {
+	pg_init
+	if pg_running; then
+		return 0
+	fi
+	printf "unix_socket_directories = '%s'\n" "$RUN" >"$PGDATA/logbook-paths.conf"
+	is_root && chown "$SERVICE_USER:$SERVICE_USER" "$PGDATA/logbook-paths.conf"
+	say "starting PostgreSQL"
+	as_service "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOG/postgres.log" -w -t 60 start >/dev/null ||
+		{ tail_logs; die "PostgreSQL did not start"; }
+}
+
+pg_stop() {
+	[ -f "$PGDATA/PG_VERSION" ] || return 0
+	if pg_running; then
+		say "stopping PostgreSQL"
+		as_service "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w -t 60 stop >/dev/null
+	fi
+}
+
+psql_super() {
+	as_service "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN" -U "$(pg_superuser)" "$@"
+}
+
+# The two roles and the database; idempotent, so that a bootstrap cut short is finished later.
+pg_bootstrap() {
+	psql_super -d postgres <<-'EOF'
+	DO $$
+	BEGIN
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'logbook_owner') THEN
+			CREATE ROLE logbook_owner LOGIN;
+		END IF;
+		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'logbook_app') THEN
+			CREATE ROLE logbook_app LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION;
+		END IF;
+	END
+	$$;
+	EOF
+	if [ "$(psql_super -d postgres -Atc "SELECT count(*) FROM pg_database WHERE datname = 'logbook'")" = 0 ]; then
+		say "creating database logbook"
+		psql_super -d postgres -c "CREATE DATABASE logbook OWNER logbook_owner ENCODING 'UTF8' TEMPLATE template0"
+	fi
+	# Publishing templates creates schemas and tables at run time, hence CREATE for the app.
+	psql_super -d postgres <<-'EOF'
+	REVOKE ALL ON DATABASE logbook FROM PUBLIC;
+	GRANT CREATE, CONNECT, TEMPORARY ON DATABASE logbook TO logbook_app;
+	EOF
+}
+
+# --- workers --------------------------------------------------------------------------------
+
+workers_pid() {
+	pidfile_alive "$RUN/workers.pid" multiwatch
+}
+
+workers_stop() {
+	local pid children
+	if pid=$(workers_pid); then
+		say "stopping the workers"
+		children=$(pgrep -P "$pid" || true)
+		# multiwatch passes SIGTERM on (-s TERM) and stops restarting children.
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" 100; then
+			say "workers did not stop in 10 s; killing them"
+			kill -KILL "$pid" 2>/dev/null || true
+			# shellcheck disable=SC2086
+			[ -z "$children" ] || kill -KILL $children 2>/dev/null || true
+			wait_gone "$pid" 30 || true
+		fi
+	fi
+	rm -f "$RUN/workers.pid" "$RUN/logbook.sock"
+}
+
+workers_start() {
+	local pid i
+	local -a drop=()
+	workers_stop
+	if is_root; then
+		drop=(-u "$SERVICE_USER" -g "$SERVICE_USER" -U "$SERVICE_USER" -G "$SERVICE_USER")
+	fi
+	say "starting $WORKERS workers"
+	# setsid: the workers outlive the terminal that started them. -n: spawn-fcgi binds the
+	# socket, then execs multiwatch in place, so $! is multiwatch's pid. setsid forks when
+	# its caller leads a process group (a shell with job control), which would lose the pid;
+	# such a job is off the terminal's signals anyway, so it goes without.
+	(
+		cd "$VAR"
+		detach=(setsid)
+		[ "$(ps -o pgid= -p "$BASHPID" | tr -d ' ')" != "$BASHPID" ] || detach=()
+		exec "${detach[@]}" spawn-fcgi -n -s "$RUN/logbook.sock" -M 0660 "${drop[@]}" -- \
+			/usr/bin/multiwatch -f "$WORKERS" -s TERM -- "$FCGI_BIN" \
+			</dev/null >>"$LOG/workers.log" 2>&1
+	) &
+	pid=$!
+	printf '%s\n' "$pid" >"$RUN/workers.pid"
+	# The socket appears before the exec; wait for multiwatch and its first children.
+	for i in $(seq 1 50); do
+		if [ -S "$RUN/logbook.sock" ] && [ -n "$(pgrep -P "$pid" 2>/dev/null || true)" ]; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail_logs
+	die "the workers did not start"
+}
+
+# --- nginx ----------------------------------------------------------------------------------
+
+nginx_pid() {
+	pidfile_alive "$RUN/nginx.pid" nginx
+}
+
+sed_escape() {
+	printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'
+}
+
+nginx_render() {
+	local user_line max body_cap
+	if is_root; then
+		user_line="user $SERVICE_USER $SERVICE_USER;"
+	else
+		user_line="# not root: the workers run as $(id -un)"
+	fi
+	max=$(max_body_bytes)
+	# A little above the worker's cap: bodies between the two get the worker's 413.
+	body_cap=$(( (max + 65536 + 1023) / 1024 ))k
+	mkdir -p "$NGINX_DIR/tmp"
+	sed -e "s|@USER_LINE@|$(sed_escape "$user_line")|g" \
+		-e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
+		-e "s|@HTTP_PORT@|$HTTP_PORT|g" \
+		-e "s|@RUN@|$(sed_escape "$RUN")|g" \
+		-e "s|@LOG@|$(sed_escape "$LOG")|g" \
+		-e "s|@KEYS@|$(sed_escape "$KEYS")|g" \
+		-e "s|@NGINX_DIR@|$(sed_escape "$NGINX_DIR")|g" \
+		-e "s|@WEB_ROOT@|$(sed_escape "$WEB_ROOT")|g" \
+		-e "s|@CLIENT_MAX_BODY@|$body_cap|g" \
+		"$NGINX_TEMPLATE" >"$NGINX_DIR/nginx.conf.tmp"
+	if grep -n '@[A-Z_]*@' "$NGINX_DIR/nginx.conf.tmp" >&2; then
+		die "unsubstituted placeholders in $NGINX_TEMPLATE (above)"
+	fi
+	mv "$NGINX_DIR/nginx.conf.tmp" "$NGINX_DIR/nginx.conf"
+	is_root && chown -R "$SERVICE_USER:$SERVICE_USER" "$NGINX_DIR"
+	return 0
+}
+
+nginx_cmd() {
+	"$NGINX" -p "$NGINX_DIR/" -c "$NGINX_DIR/nginx.conf" -e "$LOG/nginx-error.log" "$@"
+}
+
+nginx_start() {
+	local out
+	nginx_render
+	if ! out=$(nginx_cmd -t -q 2>&1); then
+		printf '%s\n' "$out" >&2
+		die "the generated $NGINX_DIR/nginx.conf does not pass nginx -t"
+	fi
+	if nginx_pid >/dev/null; then
+		say "reloading nginx"
+		nginx_cmd -s reload || die "nginx reload failed"
+		# The old workers finish their requests; the new ones bind any changed port.
+		sleep 0.3
+	else
+		rm -f "$RUN/nginx.pid"
+		say "starting nginx on https://127.0.0.1:$HTTPS_PORT/ and http://127.0.0.1:$HTTP_PORT/"
+		if ! out=$(nginx_cmd 2>&1); then
+			printf '%s\n' "$out" >&2
+			tail_logs
+			die "nginx did not start"
+		fi
+	fi
+}
+
+nginx_stop() {
+	local pid
+	if pid=$(nginx_pid); then
+		say "stopping nginx"
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" 100; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_gone "$pid" 30 || true
+		fi
+	fi
+	rm -f "$RUN/nginx.pid"
+}
+
+# --- application setup ----------------------------------------------------------------------
+
+ctl() {
+	"$CTL_BIN" "$@"
+}
+
+app_setup() {
+	say "migrating the database"
+	ctl migrate || { tail_logs; die "logbookctl migrate failed"; }
+	ctl user add admin --password-file "$KEYS/admin-password" --name "Development admin" \
+		--roles admin >/dev/null || die "logbookctl user add admin failed"
+}
+
+wait_ready() {
+	local url="https://127.0.0.1:$HTTPS_PORT/readyz" code i
+	for i in $(seq 1 100); do
+		code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 2 "$url" || true)
+		[ "$code" = 200 ] && return 0
+		sleep 0.2
+	done
+	say "$url answered ${code:-nothing} for 20 s"
+	tail_logs
+	return 1
+}
+
+print_info() {
+	local token base="https://127.0.0.1:$HTTPS_PORT"
+	token=$(ctl token --sub admin --name "Development admin" --roles "$ADMIN_ROLES" --ttl 86400) ||
+		die "logbookctl token failed"
+	cat <<-EOF
+
+	Logbook is running: $base/
+	  (http://127.0.0.1:$HTTP_PORT/ redirects there; the certificate is self-signed: $KEYS/tls.crt)
+
+	Development admin login:  admin / $(cat "$KEYS/admin-password")
+	  (password in $KEYS/admin-password)
+
+	Token for admin (all roles, valid 24 h):
+	$token
+
+	Try:
+	  curl -k -H "Authorization: Bearer $token" $base/api/v1/me
+
+	Logs: $LOG/   State: $VAR/   Stop: make stop
+	EOF
+}
+
+# --- commands -------------------------------------------------------------------------------
+
+cmd_start() {
+	load_settings
+	check_binaries_early
+	ensure_service_user
+	ensure_layout
+	check_binaries
+	ensure_keys
+	ensure_config
+	pg_start
+	pg_bootstrap
+	app_setup
+	workers_start
+	nginx_start
+	cat >"$STACK_ENV" <<-EOF
+	HTTPS_PORT=$HTTPS_PORT
+	HTTP_PORT=$HTTP_PORT
+	WORKERS=$WORKERS
+	EOF
+	wait_ready || die "the stack did not become ready"
+	print_info
+}
+
+# Before touching anything: a clear message beats a half-started stack.
+check_binaries_early() {
+	[ -x "$FCGI_BIN" ] && [ -x "$CTL_BIN" ] && return 0
+	die "$FCGI_BIN or $CTL_BIN is missing: build first (make all)"
+}
+
+cmd_stop() {
+	[ -d "$VAR" ] || return 0
+	nginx_stop
+	workers_stop
+	pg_stop
+}
+
+cmd_status() {
+	local rc=0 pid
+	load_running_settings
+	if pid=$(nginx_pid); then echo "nginx:      running (pid $pid) https://127.0.0.1:$HTTPS_PORT/"
+	else echo "nginx:      stopped"; rc=3; fi
+	if pid=$(workers_pid); then
+		echo "workers:    running (multiwatch pid $pid; workers $(pgrep -P "$pid" | tr '\n' ' '))"
+	else echo "workers:    stopped"; rc=3; fi
+	if pg_running; then echo "postgresql: running ($PGDATA, socket in $RUN)"
+	else echo "postgresql: stopped"; rc=3; fi
+	return "$rc"
+}
+
+cmd_worker_pids() {
+	local pid
+	pid=$(workers_pid) || die "the workers are not running"
+	pgrep -P "$pid" | sort -n
+}
+
+cmd_env() {
+	load_running_settings
+	cat <<-EOF
+	export LOGBOOK_VAR='$VAR'
+	export LOGBOOK_CONFIG='$CONF'
+	export PGHOST='$RUN'
+	export PGDATABASE=logbook
+	export HTTPS_PORT=$HTTPS_PORT
+	export HTTP_PORT=$HTTP_PORT
+	export WORKERS=$WORKERS
+	export BASE_URL='https://127.0.0.1:$HTTPS_PORT'
+	EOF
+}
+
+usage() {
+	echo "usage: $0 start|stop|status|pg-start|pg-stop|pg-restart|worker-pids|env" >&2
+	exit 2
+}
+
+[ $# -eq 1 ] || usage
+case "$1" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+pg-start) ensure_service_user; ensure_layout; pg_start ;;
+pg-stop) pg_stop ;;
+pg-restart) pg_stop; pg_start ;;
+worker-pids) cmd_worker_pids ;;
+env) cmd_env ;;
+*) usage ;;
+esac
