@@ -51,7 +51,7 @@ ctl_connect(const char *conninfo)
 		PQfinish(conn);
 		return NULL;
 	}
-	PQclear(PQexec(conn, "SET TimeZone = 'UTC'"));
+	PQclear(PQexec(conn, "SET TimeZone = 'UTC'; SET client_min_messages = warning"));
 	return conn;
 }
 

@@ -13,3 +13,5 @@ CREATE TABLE users (
 	updated_at    timestamptz NOT NULL DEFAULT now()
 );
 GRANT SELECT, INSERT, UPDATE ON users TO logbook_app;
+-- /readyz compares the schema version with the build's.
+GRANT SELECT ON schema_migrations TO logbook_app;
