@@ -34,6 +34,13 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FCGI_BIN  := $(BUILD)/logbook-fcgi
 CTL_BIN   := $(BUILD)/logbookctl
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
 .PHONY: all sanitize deps run stop test unit integration bench install clean help format
 .DEFAULT_GOAL := all
 
@@ -41,29 +48,33 @@ all: $(FCGI_BIN) $(CTL_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Migrations are compiled into the binaries, so an installed logbookctl needs no data files.
 $(GEN_SRC): $(MIGRATIONS) app/scripts/embed-migrations.sh
 	@mkdir -p $(@D)
-	sh app/scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+	$(Q)sh app/scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/liblogbook.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(FCGI_BIN): $(BUILD)/obj/app/main.o $(BUILD)/liblogbook.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CTL_BIN): $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogbook.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Iapp $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CPPFLAGS) -Iapp $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
 sanitize:
 	$(MAKE) SAN=1 test

@@ -194,6 +194,8 @@ read_key_file(const char *setting, const char *path, unsigned char **out, size_t
 static int
 load_keys(struct config *c, char *err, size_t errlen)
 {
+	const char *why = NULL;
+
 	if (jwt_pin_from_name(c->jwt_alg, &c->alg) != 0)
 		return fail(err, errlen, "jwt_alg: '%s' is not one of HS256, RS256, ES256", c->jwt_alg);
 	if (c->alg == JWT_PIN_HS256) {
@@ -223,6 +225,10 @@ load_keys(struct config *c, char *err, size_t errlen)
 		.issuer = c->jwt_issuer, .audience = c->jwt_audience,
 		.leeway = c->jwt_leeway,
 	};
+	/* A key that does not fit the algorithm would make every token fail: say so at start. */
+	if (jwt_settings_check(&c->jwt, &why) != 0)
+		return fail(err, errlen, "%s: %s", c->alg == JWT_PIN_HS256 ? "jwt_secret_file" :
+		    "jwt_public_key_file", why);
 	return 0;
 }
 

@@ -45,6 +45,16 @@ username_valid(const char *u)
 	return 1;
 }
 
+/* Display names go into tokens, which cap them in bytes (JWT_NAME_MAX). */
+static void
+take_name(struct request *r, struct json_object *in, const char **name)
+{
+	if (json_take_string(r, in, "name", 200, 0, name) == 0 && *name != NULL &&
+	    strlen(*name) >= JWT_NAME_MAX)
+		problem_add_error(r, "name", "max_length",
+		    arena_printf(r->arena, "must be at most %d bytes of UTF-8", JWT_NAME_MAX - 1));
+}
+
 /* One user row as JSON; the row's columns are USER_COLUMNS in order. */
 static struct json_object *
 user_json(struct request *r, PGresult *res, int row)
@@ -150,7 +160,7 @@ handle_users_create(struct request *r)
 	else if (username != NULL && !username_valid(username))
 		problem_add_error(r, "username", "pattern",
 		    "must be 1-64 letters, digits or ._@- and start with a letter or digit");
-	json_take_string(r, in, "name", 200, 0, &name);
+	take_name(r, in, &name);
 	take_roles(r, in, &roles);
 	/* Hashing is deliberately slow: only for an otherwise valid request. */
 	if (problem_error_count(r) == 0 && take_password(r, in, &hash) == 0 && hash == NULL)
@@ -243,7 +253,7 @@ handle_users_patch(struct request *r)
 	if (request_json_object(r, &in) != 0)
 		return -1;
 	json_only_members(r, in, allowed);
-	json_take_string(r, in, "name", 200, 0, &name);
+	take_name(r, in, &name);
 	take_roles(r, in, &roles);
 	if (json_object_object_get_ex(in, "disabled", &dis)) {
 		if (!json_object_is_type(dis, json_type_boolean))
