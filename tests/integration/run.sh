@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Integration tests: a throwaway stack (PostgreSQL, 2 workers, Nginx) on two free ports under
+# var/test-<pid>, then `node --test` over tests/integration/*.test.mjs against it over HTTPS.
+# The stack is always stopped; its directory is removed on success and kept on failure.
+#
+#   BUILD=build sh tests/integration/run.sh [test files...]
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+STACK="$ROOT/app/scripts/stack.sh"
+
+say() { printf 'integration: %s\n' "$*" >&2; }
+
+case "${BUILD:-build}" in
+/*) BUILD=${BUILD:-build} ;;
+*) BUILD="$ROOT/${BUILD:-build}" ;;
+esac
+
+port_in_use() {
+	if command -v ss >/dev/null; then
+		ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+	else
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+	fi
+}
+
+# A random free port in 20000..59999, not one of the arguments.
+free_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		case " $* " in *" $p "*) continue ;; esac
+		port_in_use "$p" || { echo "$p"; return 0; }
+	done
+	say "no free TCP port found"
+	return 1
+}
+
+HTTPS_PORT=$(free_port)
+HTTP_PORT=$(free_port "$HTTPS_PORT")
+LOGBOOK_VAR="$ROOT/var/test-$$"
+WORKERS=${WORKERS:-2}
+export BUILD HTTPS_PORT HTTP_PORT LOGBOOK_VAR WORKERS
+
+# Sanitizer reports in the workers' log fail the run even when every request was answered
+# (a worker that aborts is restarted by multiwatch and the client may never notice).
+sanitizer_findings() {
+	grep -n -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined)' \
+		"$LOGBOOK_VAR/log/workers.log" 2>/dev/null | head -n 40
+}
+
+status=1
+finish() {
+	local findings
+	trap - EXIT INT TERM
+	bash "$STACK" stop || say "stack.sh stop failed"
+	if [ "$status" -eq 0 ] && findings=$(sanitizer_findings) && [ -n "$findings" ]; then
+		say "sanitizer reports in $LOGBOOK_VAR/log/workers.log:"
+		printf '%s\n' "$findings" >&2
+		status=1
+	fi
+	if [ "$status" -eq 0 ]; then
+		rm -rf "$LOGBOOK_VAR"
+		rmdir "$ROOT/var" 2>/dev/null || true
+	else
+		say "FAILED (status $status); the stack's files are kept in $LOGBOOK_VAR"
+		say "logs: $LOGBOOK_VAR/log/ (postgres.log, workers.log, nginx-error.log, nginx-access.log)"
+		for f in workers.log nginx-error.log postgres.log; do
+			[ -s "$LOGBOOK_VAR/log/$f" ] || continue
+			printf '\n--- last lines of %s ---\n' "$LOGBOOK_VAR/log/$f" >&2
+			tail -n 30 "$LOGBOOK_VAR/log/$f" >&2
+		done
+	fi
+	exit "$status"
+}
+trap finish EXIT
+trap 'status=130; finish' INT TERM
+
+say "stack in $LOGBOOK_VAR, https on $HTTPS_PORT, http on $HTTP_PORT, $WORKERS workers"
+mkdir -p "$LOGBOOK_VAR"
+# The banner (admin password, token) is of no use here; errors still reach stderr.
+bash "$STACK" start >"$LOGBOOK_VAR/start.out"
+eval "$(bash "$STACK" env)"
+export STACK_SH="$STACK"
+
+if [ $# -gt 0 ]; then
+	files=("$@")
+else
+	files=(tests/integration/*.test.mjs)
+fi
+
+# One file at a time: the files share one stack, and some stop parts of it.
+set +e
+if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
+	node --test --test-concurrency=1 "${files[@]}"
+	status=$?
+else
+	# Older Node (Debian 12 ships 18): run the files one by one.
+	status=0
+	for f in "${files[@]}"; do
+		node --test "$f" || status=$?
+	done
+fi
+set -e
