@@ -440,7 +440,7 @@ ctl() {
 
 app_setup() {
 	say "migrating the database"
-	ctl migrate || { tail_logs; die "logbookctl migrate failed"; }
+	ctl migrate >&2 || { tail_logs; die "logbookctl migrate failed"; }
 	ctl user add admin --password-file "$KEYS/admin-password" --name "Development admin" \
 		--roles admin >/dev/null || die "logbookctl user add admin failed"
 }
