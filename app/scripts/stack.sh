@@ -67,9 +67,16 @@ as_service() {
 	fi
 }
 
-# The PostgreSQL superuser is the OS user PostgreSQL runs as.
+# The PostgreSQL superuser is the OS user PostgreSQL runs as when the cluster is made; the
+# name is kept beside the cluster, so that a directory first run by someone else still works.
 pg_superuser() {
-	if is_root; then echo "$SERVICE_USER"; else id -un; fi
+	if [ -s "$PGDATA/logbook-superuser" ]; then
+		cat "$PGDATA/logbook-superuser"
+	elif is_root; then
+		echo "$SERVICE_USER"
+	else
+		id -un
+	fi
 }
 
 # The ports and worker count: from the environment, else the defaults.
@@ -227,6 +234,7 @@ pg_init() {
 	as_service "$PG_BIN/initdb" -D "$PGDATA" -U "$(pg_superuser)" -E UTF8 --locale=C.UTF-8 \
 		--auth-local=trust --auth-host=reject >"$LOG/initdb.log" 2>&1 ||
 		{ cat "$LOG/initdb.log" >&2; die "initdb failed"; }
+	pg_superuser >"$PGDATA/logbook-superuser"
 	cat >>"$PGDATA/postgresql.conf" <<-'EOF'
 
 	# --- Logbook development settings (app/scripts/stack.sh) ---

@@ -41,7 +41,7 @@ free_port() {
 HTTPS_PORT=$(free_port)
 HTTP_PORT=$(free_port "$HTTPS_PORT")
 LOGBOOK_VAR="$ROOT/var/test-$$"
-WORKERS=${WORKERS:-2}
+WORKERS=${TEST_WORKERS:-2}
 export BUILD HTTPS_PORT HTTP_PORT LOGBOOK_VAR WORKERS
 
 # Sanitizer reports in the workers' log fail the run even when every request was answered
