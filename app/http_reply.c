@@ -1,4 +1,4 @@
-/* http_reply.c — writing status, headers and bodies back through FastCGI. */
+/* http_reply.c — status, headers and bodies: buffered until dispatch commits, then sent. */
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +6,7 @@
 
 #include "logbook/app.h"
 #include "logbook/http.h"
+#include "logbook/json_util.h"
 
 void
 reply_header(struct request *r, const char *name, const char *value)
@@ -19,18 +20,42 @@ reply_header(struct request *r, const char *name, const char *value)
 }
 
 static void
-put(struct request *r, const char *s)
+out_put(struct request *r, const char *s, size_t len)
 {
-	FCGX_PutStr(s, (int)strlen(s), r->fcgx->out);
+	if (r->streaming) {
+		FCGX_PutStr(s, (int)len, r->fcgx->out);
+		return;
+	}
+	if (r->out_len + len > r->out_cap) {
+		size_t cap = r->out_cap == 0 ? 4096 : r->out_cap;
+		char  *grown;
+
+		while (cap < r->out_len + len)
+			cap *= 2;
+		grown = arena_alloc(r->arena, cap);
+		if (r->out_len > 0)
+			memcpy(grown, r->out, r->out_len);
+		r->out = grown;
+		r->out_cap = cap;
+	}
+	memcpy(r->out + r->out_len, s, len);
+	r->out_len += len;
 }
 
 static void
-send_head(struct request *r, int status, const char *content_type)
+put(struct request *r, const char *s)
+{
+	out_put(r, s, strlen(s));
+}
+
+static void
+send_head(struct request *r, int status, const char *content_type, const char *header_lines)
 {
 	struct response_header *h;
 	char                    line[64];
 
 	r->status = status;
+	r->reply_type = content_type;
 	snprintf(line, sizeof(line), "Status: %d %s\r\n", status, http_status_text(status));
 	put(r, line);
 	if (content_type != NULL) {
@@ -47,7 +72,10 @@ send_head(struct request *r, int status, const char *content_type)
 		put(r, h->value);
 		put(r, "\r\n");
 	}
+	if (header_lines != NULL)
+		put(r, header_lines);
 	put(r, "\r\n");
+	r->body_offset = r->out_len;
 }
 
 static int
@@ -56,14 +84,15 @@ send_json(struct request *r, int status, const char *content_type, struct json_o
 	const char *text;
 	size_t      len;
 
+	reply_discard(r); /* a handler that replies twice means the last word */
 	if (body == NULL) {
-		send_head(r, status, NULL);
+		send_head(r, status, NULL, NULL);
 		return 0;
 	}
 	text = json_object_to_json_string_length(body,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	send_head(r, status, content_type);
-	FCGX_PutStr(text, (int)len, r->fcgx->out);
+	send_head(r, status, content_type, NULL);
+	out_put(r, text, len);
 	return 0;
 }
 
@@ -78,6 +107,15 @@ reply_json(struct request *r, int status, struct json_object *body)
 }
 
 void
+reply_raw(struct request *r, int status, const char *content_type, const char *header_lines,
+    const char *body, size_t body_len)
+{
+	reply_discard(r);
+	send_head(r, status, content_type, header_lines);
+	out_put(r, body, body_len);
+}
+
+void
 reply_problem(struct request *r)
 {
 	struct problem     *p = &r->problem;
@@ -88,6 +126,7 @@ reply_problem(struct request *r)
 		return;
 	if (p->status == 0)
 		*p = (struct problem){ .status = 500, .slug = "internal", .detail = "no reply was made" };
+	r->headers = NULL; /* an ETag or Location of the failed attempt must not leak */
 	if (p->status == 405 && p->allow != NULL)
 		reply_header(r, "Allow", p->allow);
 	if (p->status == 503) {
@@ -111,10 +150,28 @@ reply_problem(struct request *r)
 	json_object_put(body);
 }
 
+void
+reply_discard(struct request *r)
+{
+	r->out_len = 0;
+	r->body_offset = 0;
+	r->status = 0;
+}
+
+void
+reply_flush(struct request *r)
+{
+	if (!r->streaming && r->out_len > 0)
+		FCGX_PutStr(r->out, (int)r->out_len, r->fcgx->out);
+	r->out_len = 0;
+}
+
 int
 reply_stream_begin(struct request *r, int status, const char *content_type)
 {
-	send_head(r, status, content_type);
+	reply_discard(r);
+	send_head(r, status, content_type, NULL);
+	reply_flush(r);
 	r->streaming = 1;
 	return 0;
 }

@@ -105,39 +105,55 @@ content_type_is_json(const char *ct)
 }
 
 int
+request_body(struct request *r)
+{
+	long got = 0;
+	int  n;
+
+	if (r->raw_body != NULL)
+		return 0;
+	if (r->content_length > r->app->cfg.max_body_bytes)
+		return PROBLEM(r, 413, "body-too-large", "the body is %ld bytes; the limit is %ld",
+		    r->content_length, r->app->cfg.max_body_bytes);
+	r->raw_body = arena_alloc(r->arena, (size_t)r->content_length + 1);
+	while (got < r->content_length &&
+	    (n = FCGX_GetStr(r->raw_body + got, (int)(r->content_length - got), r->fcgx->in)) > 0)
+		got += n;
+	r->raw_body[got] = '\0';
+	r->raw_body_len = got;
+	if (got != r->content_length)
+		return PROBLEM(r, 400, "malformed-json", "the body ended after %ld of %ld bytes",
+		    got, r->content_length);
+	return 0;
+}
+
+int
 request_json_body(struct request *r, struct json_object **out)
 {
-	struct json_tokener *tok = NULL;
+	struct json_tokener *tok;
 	struct json_object  *v;
-	char                *body;
-	long                 got = 0;
-	int                  n;
-	size_t               end;
+	size_t               end, len;
 
 	*out = NULL;
+	if (r->json_body != NULL) { /* a retried handler reads the same body again */
+		*out = r->json_body;
+		return 0;
+	}
 	if (!content_type_is_json(r->content_type))
 		return PROBLEM(r, 415, "unsupported-media-type",
 		    "the body must be application/json, not '%s'",
 		    r->content_type != NULL ? r->content_type : "(none)");
-	if (r->content_length > r->app->cfg.max_body_bytes)
-		return PROBLEM(r, 413, "body-too-large", "the body is %ld bytes; the limit is %ld",
-		    r->content_length, r->app->cfg.max_body_bytes);
-	if (r->content_length == 0)
+	if (request_body(r) != 0)
+		return -1;
+	len = (size_t)r->raw_body_len;
+	if (len == 0)
 		return PROBLEM(r, 400, "malformed-json", "the body is empty; a JSON value is expected");
-	body = arena_alloc(r->arena, (size_t)r->content_length + 1);
-	while (got < r->content_length &&
-	    (n = FCGX_GetStr(body + got, (int)(r->content_length - got), r->fcgx->in)) > 0)
-		got += n;
-	if (got != r->content_length)
-		return PROBLEM(r, 400, "malformed-json", "the body ended after %ld of %ld bytes",
-		    got, r->content_length);
-	body[got] = '\0';
-	if (strlen(body) != (size_t)got)
+	if (strlen(r->raw_body) != len)
 		return PROBLEM(r, 400, "malformed-json", "the body contains a NUL byte");
 
 	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	v = json_tokener_parse_ex(tok, body, (int)got);
+	v = json_tokener_parse_ex(tok, r->raw_body, (int)len);
 	end = json_tokener_get_parse_end(tok);
 	if (v == NULL || json_tokener_get_error(tok) != json_tokener_success) {
 		enum json_tokener_error e = json_tokener_get_error(tok);
@@ -150,14 +166,14 @@ request_json_body(struct request *r, struct json_object **out)
 		    json_tokener_error_desc(e), end);
 	}
 	json_tokener_free(tok);
-	while (end < (size_t)got && isspace((unsigned char)body[end]))
+	while (end < len && isspace((unsigned char)r->raw_body[end]))
 		end++;
-	if (end != (size_t)got) {
+	if (end != len) {
 		json_object_put(v);
 		return PROBLEM(r, 400, "malformed-json", "unexpected data after the JSON value at byte %zu",
 		    end);
 	}
-	*out = json_own(r, v);
+	*out = r->json_body = json_own(r, v);
 	return 0;
 }
 

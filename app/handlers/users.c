@@ -180,7 +180,7 @@ handle_users_create(struct request *r)
 		return PROBLEM(r, 409, "duplicate", "user '%s' already exists", username);
 	ev.object_id = username;
 	ev.after = json_own(r, user_json(r, res, 0));
-	if (audit_append(r, &ev) != 0 || db_commit(r) != 0)
+	if (audit_append(r, &ev) != 0)
 		return -1;
 	return reply_user(r, 201, res);
 }
@@ -286,7 +286,7 @@ handle_users_patch(struct request *r)
 	ev.after = json_own(r, user_json(r, res, 0));
 	if (hash != NULL) /* the hash stays out of the trail; the fact of the change goes in */
 		json_object_object_add(ev.after, "password_changed", json_object_new_boolean(1));
-	if (audit_append(r, &ev) != 0 || db_commit(r) != 0)
+	if (audit_append(r, &ev) != 0)
 		return -1;
 	return reply_user(r, 200, res);
 }

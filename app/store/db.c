@@ -109,6 +109,11 @@ db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *
 int
 db_begin(struct request *r)
 {
+	PGconn *c = r->app->db.conn;
+
+	/* Idempotency may have opened the request's transaction already: join it. */
+	if (c != NULL && PQtransactionStatus(c) == PQTRANS_INTRANS)
+		return 0;
 	return db_exec_sql(r, "BEGIN", 0, NULL) != NULL ? 0 : -1;
 }
 

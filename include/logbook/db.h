@@ -42,6 +42,8 @@ PGresult *db_exec(struct request *r, struct db_stmt *st, int nparams, const char
 /* Runs dynamic SQL (DDL, generated statements) with text parameters; same contract. */
 PGresult *db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *values);
 
+/* Opens the request's transaction (joins it when already open). Handlers never commit:
+ * dispatch does, after the reply is ready (see dispatch.c). */
 int	db_begin(struct request *r);
 int	db_commit(struct request *r);
 /* Rolls back if a transaction is open; harmless otherwise. Called after every request. */

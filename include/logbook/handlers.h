@@ -13,5 +13,9 @@ int	handle_users_create(struct request *r);
 int	handle_users_list(struct request *r);
 int	handle_users_get(struct request *r);
 int	handle_users_patch(struct request *r);
+int	handle_templates_list(struct request *r);
+int	handle_templates_get(struct request *r);
+int	handle_templates_version_get(struct request *r);
+int	handle_templates_archive(struct request *r);
 
 #endif

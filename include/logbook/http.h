@@ -46,14 +46,28 @@ struct request {
 	struct jwt_identity    *user;         /* NULL until authenticated */
 	struct problem          problem;
 
+	char                   *raw_body;     /* read once by request_body(), NUL-terminated */
+	long                    raw_body_len;
+	struct json_object     *json_body;    /* parsed once by request_json_body() */
+
+	/* The reply is buffered until dispatch has committed the request's transaction, so a
+	 * client never sees a success that the database then refused. Streams skip the buffer. */
 	struct response_header *headers;      /* extra headers for the reply */
-	int                     status;       /* what was sent, for the log */
+	char                   *out;
+	size_t                  out_len, out_cap;
+	int                     status;       /* what was answered, for the log */
+	const char             *reply_type;   /* Content-Type of the buffered reply */
+	size_t                  body_offset;  /* where the body starts in out */
 	int                     streaming;    /* headers sent, body under way */
+	int                     replayed;     /* answered from the idempotency store */
 	uint64_t                start_ns;
 };
 
 /* Fills r from the FastCGI parameters (copied into the arena) and assigns the request id. */
 void	request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct arena *arena);
+
+/* Reads the raw body once (size-capped: 413 over max_body_bytes). Returns 0 or -1. */
+int	request_body(struct request *r);
 
 /* Reads the body as JSON into *out, which belongs to the arena. Answers the problems itself:
  * 415 unless Content-Type is application/json, 413 over max_body_bytes, 400 when the body is
@@ -78,6 +92,17 @@ int	reply_json(struct request *r, int status, struct json_object *body);
 /* Sends r->problem as application/problem+json (with Allow, Retry-After and WWW-Authenticate
  * where they belong). */
 void	reply_problem(struct request *r);
+
+/* Forgets a buffered reply and problem, for dispatch to run a handler again. */
+void	reply_discard(struct request *r);
+
+/* Sends the buffered reply to the client (dispatch calls it once the transaction is done). */
+void	reply_flush(struct request *r);
+
+/* Buffers a reply with a stored status, content type, extra header lines ("Name: value\r\n"...)
+ * and body, as the idempotency store replays it. */
+void	reply_raw(struct request *r, int status, const char *content_type, const char *header_lines,
+	    const char *body, size_t body_len);
 
 /* Streaming: sends status and headers now; then reply_write() any number of times. */
 int	reply_stream_begin(struct request *r, int status, const char *content_type);

@@ -1,0 +1,24 @@
+/* templates.h — helpers shared by the template handlers (templates_read.c, templates_write.c). */
+#ifndef LOGBOOK_TEMPLATES_H
+#define LOGBOOK_TEMPLATES_H
+
+#include <libpq-fe.h>
+
+#include "logbook/audit.h"
+
+struct request;
+struct json_object;
+
+/* Checks a {n} path parameter is a version number; 404 otherwise. */
+int	template_version_param(struct request *r, const char *text, const char **out);
+
+/* One template_versions row as the API's template shape. New reference. */
+struct json_object *template_version_json(struct request *r, PGresult *versions, int row);
+
+/* The quoted ETag of a templates row ("\"<revision>\""). */
+const char *template_etag(struct request *r, PGresult *tmpl);
+
+/* Replies with the template's latest version, its versions list and its ETag. */
+int	template_reply(struct request *r, int status, const char *key);
+
+#endif
