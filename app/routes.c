@@ -20,5 +20,9 @@ const struct route routes[] = {
 	{ "GET",   "/api/v1/templates/{key}",    handle_templates_get,  ROUTE_BEARER, ANYONE },
 	{ "GET",   "/api/v1/templates/{key}/versions/{n}", handle_templates_version_get, ROUTE_BEARER, ANYONE },
 	{ "POST",  "/api/v1/templates/{key}/archive", handle_templates_archive, ROUTE_BEARER, ROLE_DESIGNER },
+	{ "GET",   "/api/v1/audit",              handle_audit_list,    ROUTE_BEARER, ROLE_AUDITOR },
+	{ "GET",   "/api/v1/audit/verify",       handle_audit_verify,  ROUTE_BEARER, ROLE_AUDITOR },
+	{ "GET",   "/api/v1/audit/export",       handle_audit_export,  ROUTE_BEARER, ROLE_AUDITOR },
+	{ "GET",   "/api/v1/events",             handle_events,        ROUTE_BEARER, ANYONE },
 	{ NULL, NULL, NULL, ROUTE_PUBLIC, 0 },
 };

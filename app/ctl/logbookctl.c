@@ -25,6 +25,7 @@ static const struct {
 	{ "migrate", ctl_migrate, "migrate                      apply pending schema migrations" },
 	{ "user", ctl_user, "user add NAME (--password P | --password-file F) [--name N] --roles r1,r2" },
 	{ "token", ctl_token, "token --sub S [--name N] --roles r1,r2 [--ttl SECONDS]" },
+	{ "audit", ctl_audit, "audit verify                 recompute the whole audit hash chain" },
 	{ "check-config", ctl_check_config, "check-config                 load and check the settings" },
 	{ NULL, NULL, NULL },
 };

@@ -10,6 +10,7 @@
 int	ctl_migrate(struct config *cfg, int argc, char **argv);
 int	ctl_user(struct config *cfg, int argc, char **argv);
 int	ctl_token(struct config *cfg, int argc, char **argv);
+int	ctl_audit(struct config *cfg, int argc, char **argv);
 
 /* Connects with conninfo or prints why and returns NULL. */
 PGconn	*ctl_connect(const char *conninfo);
