@@ -1,5 +1,6 @@
 /* db.c — the persistent connection, lazy prepared statements, transactions. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logbook/app.h"
@@ -104,6 +105,120 @@ db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *
 	if (nparams == 0)
 		return check(r, PQexec(db->conn, sql), "sql");
 	return check(r, PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0), "sql");
+}
+
+int
+db_batch_add(struct db_batch *b, struct db_stmt *st, int nparams, const char *const *values)
+{
+	if (b->n >= DB_BATCH_MAX)
+		abort();
+	b->st[b->n] = st;
+	b->sql[b->n] = NULL;
+	b->nparams[b->n] = nparams;
+	b->values[b->n] = values;
+	b->res[b->n] = NULL;
+	return b->n++;
+}
+
+int
+db_batch_add_sql(struct db_batch *b, const char *sql, int nparams, const char *const *values)
+{
+	int i = db_batch_add(b, NULL, nparams, values);
+
+	b->sql[i] = sql;
+	return i;
+}
+
+/* Reads the one result of a pipelined command and the NULL that ends it. */
+static PGresult *
+pipeline_result(PGconn *conn)
+{
+	PGresult *res = PQgetResult(conn), *extra;
+
+	while (res != NULL && (extra = PQgetResult(conn)) != NULL)
+		PQclear(extra); /* cannot happen for one extended-protocol command */
+	return res;
+}
+
+int
+db_batch_run(struct request *r, struct db_batch *b)
+{
+	struct db *db = &r->app->db;
+	PGconn    *conn;
+	PGresult  *res, *failed = NULL;
+	int        i, ok = 1, sent;
+	char       prepared[DB_BATCH_MAX] = { 0 };
+
+	if (db_ensure(r) != 0)
+		return -1;
+	conn = db->conn;
+	if (PQenterPipelineMode(conn) != 1)
+		return db_fail(r, NULL, "pipeline");
+	for (i = 0; i < b->n; i++) {
+		if (b->st[i] != NULL && b->st[i]->epoch != db->epoch) {
+			sent = PQsendPrepare(conn, b->st[i]->name, b->st[i]->sql, 0, NULL);
+			prepared[i] = 1;
+			b->st[i]->epoch = db->epoch; /* reset below if the prepare fails */
+			if (!sent)
+				break;
+		}
+		sent = b->st[i] != NULL ?
+		    PQsendQueryPrepared(conn, b->st[i]->name, b->nparams[i], b->values[i], NULL, NULL, 0) :
+		    PQsendQueryParams(conn, b->sql[i], b->nparams[i], NULL, b->values[i], NULL, NULL, 0);
+		if (!sent)
+			break;
+	}
+	if (i < b->n || PQpipelineSync(conn) != 1) {
+		/* Sending failed: the connection is gone. Give up on it; the next request reconnects. */
+		PQfinish(conn);
+		db->conn = NULL;
+		for (i = 0; i < b->n; i++)
+			if (b->st[i] != NULL)
+				b->st[i]->epoch = 0;
+		return PROBLEM(r, 503, "database-unavailable", "the database connection was lost; retry later");
+	}
+	for (i = 0; i < b->n; i++) {
+		if (prepared[i]) {
+			res = pipeline_result(conn);
+			if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+				b->st[i]->epoch = 0;
+				if (ok && res != NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+					failed = res;
+					res = NULL;
+				}
+				ok = 0;
+			}
+			PQclear(res); /* the query's own (aborted) result is read next */
+		}
+		res = pipeline_result(conn);
+		if (res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(res) == PGRES_TUPLES_OK)) {
+			b->res[i] = arena_own(r->arena, res, result_clear);
+			continue;
+		}
+		if (ok && res != NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+			failed = res;
+			ok = 0;
+		} else
+			PQclear(res);
+		if (res == NULL)
+			ok = 0;
+	}
+	/* The sync's own result, then leave pipeline mode. */
+	while ((res = PQgetResult(conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		PQclear(res);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	PQexitPipelineMode(conn);
+	if (!ok) {
+		db_fail(r, failed, "batch");
+		PQclear(failed);
+		return -1;
+	}
+	return 0;
 }
 
 int

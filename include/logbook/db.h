@@ -49,6 +49,28 @@ int	db_commit(struct request *r);
 /* Rolls back if a transaction is open; harmless otherwise. Called after every request. */
 void	db_rollback(struct db *db);
 
+/* A batch of statements sent in one round trip (libpq pipeline mode). Each item is a
+ * prepared statement (st) or dynamic SQL (sql); results land in res[] and belong to the arena.
+ * The first failing statement's error becomes the problem and the rest are skipped. */
+#define DB_BATCH_MAX 64
+
+struct db_batch {
+	int             n;
+	struct db_stmt *st[DB_BATCH_MAX];
+	const char     *sql[DB_BATCH_MAX];
+	int             nparams[DB_BATCH_MAX];
+	const char *const *values[DB_BATCH_MAX];
+	PGresult       *res[DB_BATCH_MAX];
+};
+
+/* Adds a statement; values must stay valid until db_batch_run (use the arena). Returns the
+ * item's index. Aborts on overflow: batch sizes are fixed by the code, not by clients. */
+int	db_batch_add(struct db_batch *b, struct db_stmt *st, int nparams, const char *const *values);
+int	db_batch_add_sql(struct db_batch *b, const char *sql, int nparams, const char *const *values);
+
+/* Runs the batch in one round trip. 0, or -1 with the problem set from the first error. */
+int	db_batch_run(struct request *r, struct db_batch *b);
+
 /* Quotes an identifier with PQescapeIdentifier into the arena; NULL (and a problem) on failure.
  * Callers validate identifiers against the key pattern first. */
 char	*db_quote_ident(struct request *r, const char *ident);
