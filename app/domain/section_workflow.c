@@ -9,10 +9,6 @@ static const char *const state_names[STATE_COUNT] = {
 	"draft", "submitted", "in_review", "approved", "rejected",
 };
 
-static const char *const action_names[TPL_ACTION_COUNT] = {
-	"submit", "start_review", "approve", "reject", "reopen",
-};
-
 /* Reading this table is reading the workflow. */
 static const struct {
 	enum tpl_action    action;
@@ -42,23 +38,6 @@ const char *
 section_state_name(enum section_state s)
 {
 	return (unsigned)s < STATE_COUNT ? state_names[s] : NULL;
-}
-
-int
-tpl_action_from_name(const char *name)
-{
-	int i;
-
-	for (i = 0; name != NULL && i < TPL_ACTION_COUNT; i++)
-		if (strcmp(name, action_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-const char *
-tpl_action_name(enum tpl_action a)
-{
-	return (unsigned)a < TPL_ACTION_COUNT ? action_names[a] : NULL;
 }
 
 static bool

@@ -38,11 +38,9 @@ struct wf_decision {
 	bool                new_revision; /* reopen */
 };
 
-/* Names <-> enums; -1 for an unknown name. */
+/* Names <-> enums; -1 for an unknown name (actions: tpl_action_from_name, template_def.h). */
 int		 section_state_from_name(const char *name);
 const char	*section_state_name(enum section_state s);
-int		 tpl_action_from_name(const char *name);
-const char	*tpl_action_name(enum tpl_action a);
 
 /* Decides whether a user (role bits of logbook/roles.h, is_submitter: the user submitted the
  * current revision) may take action on a section in state from, under workflow (the role
