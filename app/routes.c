@@ -17,6 +17,8 @@ const struct route routes[] = {
 	{ "GET",   "/api/v1/users/{username}",   handle_users_get,     ROUTE_BEARER, ROLE_ADMIN },
 	{ "PATCH", "/api/v1/users/{username}",   handle_users_patch,   ROUTE_BEARER, ROLE_ADMIN },
 	{ "GET",   "/api/v1/templates",          handle_templates_list, ROUTE_BEARER, ANYONE },
+	{ "POST",  "/api/v1/templates",          handle_templates_create, ROUTE_BEARER, ROLE_DESIGNER },
+	{ "PUT",   "/api/v1/templates/{key}/draft", handle_templates_draft, ROUTE_BEARER, ROLE_DESIGNER },
 	{ "GET",   "/api/v1/templates/{key}",    handle_templates_get,  ROUTE_BEARER, ANYONE },
 	{ "GET",   "/api/v1/templates/{key}/versions/{n}", handle_templates_version_get, ROUTE_BEARER, ANYONE },
 	{ "POST",  "/api/v1/templates/{key}/archive", handle_templates_archive, ROUTE_BEARER, ROLE_DESIGNER },

@@ -16,7 +16,7 @@ CREATE TABLE template_versions (
 	-- published: the one new entries use; archived: superseded by a later publish, or the
 	-- whole template archived. Entries of any version stay readable.
 	status       text NOT NULL CHECK (status IN ('draft', 'published', 'archived')),
-	definition   jsonb NOT NULL,
+	definition   json NOT NULL,   -- json, not jsonb: keeps the designer's member order
 	created_by   text NOT NULL,
 	created_at   timestamptz NOT NULL DEFAULT now(),
 	updated_at   timestamptz NOT NULL DEFAULT now(),

@@ -32,13 +32,13 @@ DB_STMT(stmt_insert,
     "WITH t AS (INSERT INTO templates (key, created_by) VALUES ($1, $2)"
     "  ON CONFLICT (key) DO NOTHING RETURNING key)"
     " INSERT INTO template_versions (template_key, version, status, definition, created_by)"
-    " SELECT key, 1, 'draft', $3::jsonb, $2 FROM t RETURNING version");
+    " SELECT key, 1, 'draft', $3::json, $2 FROM t RETURNING version");
 DB_STMT(stmt_draft_update,
-    "UPDATE template_versions SET definition = $3::jsonb, updated_at = now()"
+    "UPDATE template_versions SET definition = $3::json, updated_at = now()"
     " WHERE template_key = $1 AND version = $2::integer AND status = 'draft' RETURNING version");
 DB_STMT(stmt_draft_insert,
     "INSERT INTO template_versions (template_key, version, status, definition, created_by)"
-    " VALUES ($1, $2::integer, 'draft', $3::jsonb, $4) RETURNING version");
+    " VALUES ($1, $2::integer, 'draft', $3::json, $4) RETURNING version");
 DB_STMT(stmt_touch, "UPDATE templates SET revision = revision + 1, updated_at = now()"
     " WHERE key = $1 RETURNING revision");
 DB_STMT(stmt_archive,

@@ -17,6 +17,8 @@ int	handle_templates_list(struct request *r);
 int	handle_templates_get(struct request *r);
 int	handle_templates_version_get(struct request *r);
 int	handle_templates_archive(struct request *r);
+int	handle_templates_create(struct request *r);
+int	handle_templates_draft(struct request *r);
 int	handle_audit_list(struct request *r);
 int	handle_audit_verify(struct request *r);
 int	handle_audit_export(struct request *r);

@@ -18,6 +18,12 @@ struct json_object *template_version_json(struct request *r, PGresult *versions,
 /* The quoted ETag of a templates row ("\"<revision>\""). */
 const char *template_etag(struct request *r, PGresult *tmpl);
 
+struct tpl_def;
+
+/* Parses and validates a definition document; 422 with every error (paths relative to the
+ * document) when it is not valid. *out belongs to the request's arena. */
+int	template_definition_check(struct request *r, struct json_object *doc, struct tpl_def **out);
+
 /* Replies with the template's latest version, its versions list and its ETag. */
 int	template_reply(struct request *r, int status, const char *key);
 
