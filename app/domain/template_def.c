@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "logbook/domain/field_value.h"
+#include "logbook/domain/naming.h"
 #include "logbook/domain/pattern.h"
 #include "logbook/domain/template_def.h"
 #include "logbook/domain/utf8.h"
@@ -625,6 +626,96 @@ parse_workflow(struct parse *ps, json_object *obj, const struct vpath *p)
 	}
 }
 
+/* One physical table name and where its keys were read, for collision checks. */
+struct table_name {
+	const char *name;
+	const char *section_key, *table_key; /* table_key NULL for the section table */
+	size_t      section, table; /* table == SIZE_MAX for the section table itself */
+	size_t      order;          /* position in the document, to report the later one */
+};
+
+/* Same keys give the same name: that is a `duplicate`, reported already. */
+static bool
+same_keys(const struct table_name *a, const struct table_name *b)
+{
+	if (strcmp(a->section_key, b->section_key) != 0)
+		return false;
+	if (a->table_key == NULL || b->table_key == NULL)
+		return a->table_key == b->table_key;
+	return strcmp(a->table_key, b->table_key) == 0;
+}
+
+static int
+table_name_cmp(const void *x, const void *y)
+{
+	const struct table_name *a = x, *b = y;
+	int                      c = strcmp(a->name, b->name);
+
+	if (c != 0)
+		return c;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static char *
+table_name_where(struct arena *a, const struct table_name *t)
+{
+	if (t->table == SIZE_MAX)
+		return arena_printf(a, "sections[%zu]", t->section);
+	return arena_printf(a, "sections[%zu].tables[%zu]", t->section, t->table);
+}
+
+/* Names the schema and every table, then reports names used twice. Sorting makes this
+ * O(n log n) for the up to 50 + 50 * 200 tables a definition may have. */
+static void
+assign_physical_names(struct parse *ps)
+{
+	struct tpl_def    *def = ps->def;
+	struct table_name *names;
+	size_t             n = 0, i, j;
+
+	if (def->key != NULL)
+		def->phys_schema = naming_schema(ps->a, def->key);
+	for (i = 0; i < def->nsections; i++)
+		n += 1 + def->sections[i].ntables;
+	names = arena_alloc(ps->errs->arena, (n + 1) * sizeof(*names));
+	n = 0;
+	for (i = 0; i < def->nsections; i++) {
+		struct tpl_section *s = &def->sections[i];
+
+		if (s->key == NULL)
+			continue;
+		s->phys_name = naming_section_table(ps->a, s->key);
+		names[n] = (struct table_name){ s->phys_name, s->key, NULL, i, SIZE_MAX, n };
+		n++;
+		for (j = 0; j < s->ntables; j++) {
+			struct tpl_table *t = &s->tables[j];
+
+			if (t->key == NULL)
+				continue;
+			t->phys_name = naming_child_table(ps->a, s->key, t->key);
+			names[n] = (struct table_name){ t->phys_name, s->key, t->key, i, j, n };
+			n++;
+		}
+	}
+	qsort(names, n, sizeof(*names), table_name_cmp);
+	for (i = 1; i < n; i++) {
+		const struct table_name *t = &names[i], *first = NULL;
+		const struct vpath      *sp;
+
+		/* Equal names sit together, in document order: find the earliest other user. */
+		for (j = i; j-- > 0 && strcmp(names[j].name, t->name) == 0;)
+			if (!same_keys(&names[j], t))
+				first = &names[j];
+		if (first == NULL)
+			continue;
+		sp = VPATH_INDEX(VPATH_MEMBER(NULL, "sections"), t->section);
+		verr_add(ps->errs, t->table == SIZE_MAX ? VPATH_MEMBER(sp, "key") :
+		    VPATH_MEMBER(VPATH_INDEX(VPATH_MEMBER(sp, "tables"), t->table), "key"),
+		    "collision", "table name %s is already used by %s", t->name,
+		    table_name_where(ps->errs->arena, first));
+	}
+}
+
 struct tpl_def *
 tpl_def_parse(json_object *doc, struct verr_list *errs)
 {
@@ -666,6 +757,7 @@ tpl_def_parse(json_object *doc, struct verr_list *errs)
 		else
 			keys[i] = def->sections[i].key;
 	}
+	assign_physical_names(&ps);
 	if (errs->count != errors_before || errs->truncated)
 		goto fail;
 	return def;

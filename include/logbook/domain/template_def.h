@@ -30,6 +30,8 @@
  *   format          a string containing U+0000, or a date/time bound not in its format
  *   unknown_role    a workflow role outside admin, designer, author, reviewer, approver,
  *                   auditor
+ *   collision       two sections/tables whose PostgreSQL table names come out the same
+ *                   (naming.h), reported at the later one's `key`
  *   plus, under `...default`, the value codes of field_value.h for an invalid default. */
 #ifndef LOGBOOK_DOMAIN_TEMPLATE_DEF_H
 #define LOGBOOK_DOMAIN_TEMPLATE_DEF_H
@@ -115,6 +117,7 @@ struct tpl_table {
 	int32_t           max_rows;
 	struct tpl_field *columns;
 	size_t            ncolumns;
+	const char       *phys_name; /* child table <section>__<table> (naming.h) */
 };
 
 struct tpl_section {
@@ -125,6 +128,7 @@ struct tpl_section {
 	struct tpl_table *tables;
 	size_t            ntables;
 	int32_t           review_sla_hours; /* 0 when absent */
+	const char       *phys_name;        /* section table (naming.h) */
 };
 
 struct tpl_def {
@@ -137,6 +141,7 @@ struct tpl_def {
 	unsigned            workflow[TPL_ACTION_COUNT]; /* role bits (logbook/roles.h) allowed
 							 * per action; API.md defaults for
 							 * actions the document omits */
+	const char         *phys_schema; /* tpl_<key> (naming.h) */
 };
 
 /* Parses and validates doc. On success returns a new definition (release with
