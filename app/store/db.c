@@ -107,16 +107,26 @@ db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *
 	return check(r, PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0), "sql");
 }
 
+void
+db_batch_init(struct db_batch *b, struct arena *a)
+{
+	memset(b, 0, sizeof(*b));
+	b->arena = a;
+}
+
 int
 db_batch_add(struct db_batch *b, struct db_stmt *st, int nparams, const char *const *values)
 {
-	if (b->n >= DB_BATCH_MAX)
-		abort();
-	b->st[b->n] = st;
-	b->sql[b->n] = NULL;
-	b->nparams[b->n] = nparams;
-	b->values[b->n] = values;
-	b->res[b->n] = NULL;
+	if (b->n == b->cap) {
+		int                   cap = b->cap == 0 ? 16 : 2 * b->cap;
+		struct db_batch_item *items = arena_alloc(b->arena, (size_t)cap * sizeof(*items));
+
+		if (b->n > 0)
+			memcpy(items, b->items, (size_t)b->n * sizeof(*items));
+		b->items = items;
+		b->cap = cap;
+	}
+	b->items[b->n] = (struct db_batch_item){ st, NULL, nparams, values };
 	return b->n++;
 }
 
@@ -125,7 +135,7 @@ db_batch_add_sql(struct db_batch *b, const char *sql, int nparams, const char *c
 {
 	int i = db_batch_add(b, NULL, nparams, values);
 
-	b->sql[i] = sql;
+	b->items[i].sql = sql;
 	return i;
 }
 
@@ -147,24 +157,28 @@ db_batch_run(struct request *r, struct db_batch *b)
 	PGconn    *conn;
 	PGresult  *res, *failed = NULL;
 	int        i, ok = 1, sent;
-	char       prepared[DB_BATCH_MAX] = { 0 };
+	char      *prepared;
 
 	if (db_ensure(r) != 0)
 		return -1;
+	b->res = arena_zalloc(r->arena, (size_t)(b->n + 1) * sizeof(*b->res));
+	prepared = arena_zalloc(r->arena, (size_t)b->n + 1);
 	conn = db->conn;
 	if (PQenterPipelineMode(conn) != 1)
 		return db_fail(r, NULL, "pipeline");
 	for (i = 0; i < b->n; i++) {
-		if (b->st[i] != NULL && b->st[i]->epoch != db->epoch) {
-			sent = PQsendPrepare(conn, b->st[i]->name, b->st[i]->sql, 0, NULL);
+		struct db_batch_item *it = &b->items[i];
+
+		if (it->st != NULL && it->st->epoch != db->epoch) {
+			sent = PQsendPrepare(conn, it->st->name, it->st->sql, 0, NULL);
 			prepared[i] = 1;
-			b->st[i]->epoch = db->epoch; /* reset below if the prepare fails */
+			it->st->epoch = db->epoch; /* reset below if the prepare fails */
 			if (!sent)
 				break;
 		}
-		sent = b->st[i] != NULL ?
-		    PQsendQueryPrepared(conn, b->st[i]->name, b->nparams[i], b->values[i], NULL, NULL, 0) :
-		    PQsendQueryParams(conn, b->sql[i], b->nparams[i], NULL, b->values[i], NULL, NULL, 0);
+		sent = it->st != NULL ?
+		    PQsendQueryPrepared(conn, it->st->name, it->nparams, it->values, NULL, NULL, 0) :
+		    PQsendQueryParams(conn, it->sql, it->nparams, NULL, it->values, NULL, NULL, 0);
 		if (!sent)
 			break;
 	}
@@ -173,15 +187,15 @@ db_batch_run(struct request *r, struct db_batch *b)
 		PQfinish(conn);
 		db->conn = NULL;
 		for (i = 0; i < b->n; i++)
-			if (b->st[i] != NULL)
-				b->st[i]->epoch = 0;
+			if (b->items[i].st != NULL)
+				b->items[i].st->epoch = 0;
 		return PROBLEM(r, 503, "database-unavailable", "the database connection was lost; retry later");
 	}
 	for (i = 0; i < b->n; i++) {
 		if (prepared[i]) {
 			res = pipeline_result(conn);
 			if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-				b->st[i]->epoch = 0;
+				b->items[i].st->epoch = 0;
 				if (ok && res != NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
 					failed = res;
 					res = NULL;

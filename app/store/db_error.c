@@ -14,6 +14,10 @@ struct sqlstate_map {
 };
 
 static const struct sqlstate_map sqlstates[] = {
+	/* Raised by section_claim() (005_entries.sql); its message says what happened. */
+	{ "LB404", 404, "not-found", NULL },
+	{ "LB409", 409, "invalid-state", NULL },
+	{ "LB412", 412, "precondition-failed", NULL },
 	{ "23505", 409, "duplicate", "that already exists" },
 	{ "23503", 409, "conflict", "it refers to something that does not exist, or is referred to" },
 	{ "23514", 422, "validation", "a value breaks a constraint" },
@@ -51,6 +55,10 @@ db_fail(struct request *r, PGresult *res, const char *what)
 		log_msg("error", "db: %s: %s", what,
 		    res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 		PROBLEM(r, 500, "internal", "an internal error occurred (request %s)", r->request_id);
+	} else if (m->detail == NULL) {
+		const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+		PROBLEM(r, m->status, m->slug, "%s", msg != NULL ? msg : m->slug);
 	} else
 		PROBLEM(r, m->status, m->slug, "%s", m->detail);
 	memcpy(r->problem.sqlstate, state, 5);

@@ -17,8 +17,11 @@ struct db_stmt {
 	unsigned    epoch;  /* connection epoch it was prepared on; 0: never */
 };
 
-/* A prepared statement with a name unique across the program. */
-#define DB_STMT(var, text) static struct db_stmt var = { __FILE__ ":" #var, text, 0 }
+/* A prepared statement with a name unique across the program. The server cuts names at 63
+ * bytes, which would make two long names one: refuse to compile instead. */
+#define DB_STMT(var, text)							\
+	_Static_assert(sizeof(__FILE__ ":" #var) <= 64, "statement name too long: " #var); \
+	static struct db_stmt var = { __FILE__ ":" #var, text, 0 }
 
 struct db {
 	PGconn     *conn;
@@ -51,20 +54,26 @@ void	db_rollback(struct db *db);
 
 /* A batch of statements sent in one round trip (libpq pipeline mode). Each item is a
  * prepared statement (st) or dynamic SQL (sql); results land in res[] and belong to the arena.
- * The first failing statement's error becomes the problem and the rest are skipped. */
-#define DB_BATCH_MAX 64
-
-struct db_batch {
-	int             n;
-	struct db_stmt *st[DB_BATCH_MAX];
-	const char     *sql[DB_BATCH_MAX];
-	int             nparams[DB_BATCH_MAX];
-	const char *const *values[DB_BATCH_MAX];
-	PGresult       *res[DB_BATCH_MAX];
+ * The first failing statement's error becomes the problem and the rest are skipped. Arrays
+ * grow in the arena, so a template with many sections and tables still reads in one trip. */
+struct db_batch_item {
+	struct db_stmt     *st;
+	const char         *sql;
+	int                 nparams;
+	const char *const  *values;
 };
 
+struct db_batch {
+	struct arena         *arena;
+	int                   n, cap;
+	struct db_batch_item *items;
+	PGresult            **res;
+};
+
+void	db_batch_init(struct db_batch *b, struct arena *a);
+
 /* Adds a statement; values must stay valid until db_batch_run (use the arena). Returns the
- * item's index. Aborts on overflow: batch sizes are fixed by the code, not by clients. */
+ * item's index, which is also its index in res[] after the run. */
 int	db_batch_add(struct db_batch *b, struct db_stmt *st, int nparams, const char *const *values);
 int	db_batch_add_sql(struct db_batch *b, const char *sql, int nparams, const char *const *values);
 

@@ -1,0 +1,380 @@
+/* sections.c — saving a section, moving it through the workflow, and its history.
+ *
+ * Both writes take two round trips to the database: one to read the section's state and
+ * template version, one pipelined batch for the whole change (BEGIN, section_claim(), data,
+ * history, audit); dispatch then commits. section_claim() re-checks the ETag and the state
+ * under the row lock, so of many concurrent writers exactly one wins and the others get
+ * 412 or 409 with nothing changed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "logbook/db.h"
+#include "logbook/domain/section_values.h"
+#include "logbook/domain/section_workflow.h"
+#include "logbook/entries.h"
+#include "logbook/entry_json.h"
+#include "logbook/entry_store.h"
+#include "logbook/handlers.h"
+#include "logbook/http.h"
+#include "logbook/json_util.h"
+#include "logbook/template_cache.h"
+
+struct section_ctx {
+	const char              *id, *section;
+	PGresult                *row;      /* estore_section() */
+	struct tc_version       *version;
+	const struct tc_section *cs;
+	const char              *etag;     /* the If-Match value to claim with; NULL for "*" */
+};
+
+/* Reads the section, checks If-Match against it and finds its definition. */
+static int
+section_load(struct request *r, struct section_ctx *c)
+{
+	const char *current;
+
+	c->id = r->params[0];
+	c->section = r->params[1];
+	if (entry_id_param(r, c->id) != 0 || (c->row = estore_section(r, c->id, c->section)) == NULL)
+		return -1;
+	if (PQntuples(c->row) == 0)
+		return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
+	current = PQgetvalue(c->row, 0, 3);
+	if (r->if_match == NULL)
+		return PROBLEM(r, 428, "precondition-required",
+		    "If-Match with the section's ETag is required (or If-Match: *)");
+	if (strcmp(r->if_match, "*") == 0)
+		c->etag = NULL;
+	else {
+		char quoted[32];
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", current);
+		if (strcmp(r->if_match, quoted) != 0)
+			return PROBLEM(r, 412, "precondition-failed",
+			    "the section changed since you read it; its ETag is now %s", quoted);
+		c->etag = current;
+	}
+	if ((c->version = tcache_get(r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
+		return -1;
+	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
+		return PROBLEM(r, 404, "not-found", "section '%s' is not in version %d of '%s'", c->section,
+		    c->version->version, c->version->key);
+	return 0;
+}
+
+/* The first statements of every write batch: BEGIN, the audit context, section_claim(). */
+static int
+batch_start(struct request *r, struct db_batch *b, struct section_ctx *c, const char *from,
+    const char *to, const char *action)
+{
+	const char **ctx = arena_alloc(r->arena, 2 * sizeof(*ctx));
+	const char **claim = arena_alloc(r->arena, 7 * sizeof(*claim));
+
+	ctx[0] = r->request_id;
+	ctx[1] = r->user->sub;
+	claim[0] = c->id;
+	claim[1] = c->section;
+	claim[2] = c->etag;
+	claim[3] = r->user->sub;
+	claim[4] = from;
+	claim[5] = to;
+	claim[6] = action;
+	db_batch_init(b, r->arena);
+	db_batch_add_sql(b, "BEGIN", 0, NULL);
+	db_batch_add(b, &estore_audit_context, 2, ctx);
+	return db_batch_add(b, &estore_claim, 7, claim);
+}
+
+/* The history row: data and tables as they are after this step (NULL keeps them out). */
+static void
+batch_history(struct request *r, struct db_batch *b, struct section_ctx *c, const char *action,
+    const char *from, const char *to, const char *comment, const char *data, const char *tables)
+{
+	const char **h = arena_alloc(r->arena, 9 * sizeof(*h));
+
+	h[0] = c->id;
+	h[1] = c->section;
+	h[2] = action;
+	h[3] = from;
+	h[4] = to;
+	h[5] = r->user->sub;
+	h[6] = comment;
+	h[7] = data;
+	h[8] = tables;
+	db_batch_add(b, &estore_history_insert, 9, h);
+}
+
+static const char *
+json_text(struct request *r, struct json_object *o)
+{
+	return arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+/* Text[] literal of one table column for the unnest() insert. */
+static const char *
+column_array(struct request *r, const struct table_values *tv, size_t ncolumns, size_t col)
+{
+	const char **items = arena_alloc(r->arena, (tv->nrows + 1) * sizeof(*items));
+	size_t       i, len = 3;
+	char        *out, *p;
+
+	for (i = 0; i < tv->nrows; i++) {
+		items[i] = tv->cells[i * ncolumns + col];
+		len += items[i] != NULL ? 2 * strlen(items[i]) + 3 : 5;
+	}
+	p = out = arena_alloc(r->arena, len);
+	*p++ = '{';
+	for (i = 0; i < tv->nrows; i++) {
+		const char *s;
+
+		if (i > 0)
+			*p++ = ',';
+		if (items[i] == NULL) {
+			memcpy(p, "NULL", 4);
+			p += 4;
+			continue;
+		}
+		*p++ = '"';
+		for (s = items[i]; *s != '\0'; s++) {
+			if (*s == '"' || *s == '\\')
+				*p++ = '\\';
+			*p++ = *s;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+/* The caller's roles as a PostgreSQL text[] literal, for audit rows. */
+static const char *
+user_roles_array(struct request *r)
+{
+	const char *roles[JWT_MAX_ROLES];
+	int         n;
+
+	for (n = 0; n < r->user->nroles; n++)
+		roles[n] = r->user->roles[n];
+	return pg_text_array(r, roles, n);
+}
+
+static int
+reply_section(struct request *r, PGresult *claim, const char *updated_by, struct json_object *data,
+    struct json_object *tables)
+{
+	const char *etag = arena_printf(r->arena, "\"%s\"", PQgetvalue(claim, 0, 1));
+
+	reply_header(r, "ETag", etag);
+	return reply_json(r, 200, entry_section_json(r, PQgetvalue(claim, 0, 2), PQgetvalue(claim, 0, 0),
+	    PQgetvalue(claim, 0, 1), updated_by, PQgetvalue(claim, 0, 3), data, tables));
+}
+
+int
+handle_section_save(struct request *r)
+{
+	struct section_ctx       c = { 0 };
+	struct json_object      *body, *data, *tables, *after;
+	struct verr_list         errs;
+	struct section_values    vals;
+	struct db_batch          b;
+	const struct tpl_section *s;
+	const char             **audit, **fields;
+	int                      claim;
+	size_t                   i, j;
+
+	if (request_json_object(r, &body) != 0 || section_load(r, &c) != 0)
+		return -1;
+	if (strcmp(PQgetvalue(c.row, 0, 2), "draft") != 0)
+		return PROBLEM(r, 409, "invalid-state", "the section is %s: only a draft can be saved",
+		    PQgetvalue(c.row, 0, 2));
+	s = c.cs->def;
+	verr_init(&errs, r->arena);
+	if (section_values_check(s, body, &errs, &vals) != 0) {
+		for (i = 0; i < errs.count; i++)
+			problem_add_error(r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
+		return PROBLEM(r, 422, "validation", "the section has %zu invalid value%s%s", errs.count,
+		    errs.count == 1 ? "" : "s", errs.truncated ? " (only the first are listed)" : "");
+	}
+	data = json_own(r, entry_data_from_values(s, &vals));
+	tables = json_own(r, entry_tables_from_values(s, &vals));
+
+	claim = batch_start(r, &b, &c, "draft", "draft", "save");
+	fields = arena_alloc(r->arena, (s->nfields + 2) * sizeof(*fields));
+	fields[0] = c.id;
+	fields[1] = c.section;
+	for (i = 0; i < s->nfields; i++)
+		fields[i + 2] = vals.fields[i];
+	db_batch_add(&b, (struct db_stmt *)&c.cs->upsert, (int)s->nfields + 2, fields);
+	for (i = 0; i < s->ntables; i++) {
+		const struct tc_table *ct = &c.cs->tables[i];
+		const char           **cols;
+		const char           **idp = arena_alloc(r->arena, sizeof(*idp));
+
+		*idp = c.id;
+		/* Table rows are replaced as a whole, inside the same transaction. */
+		db_batch_add(&b, (struct db_stmt *)&ct->delete_rows, 1, idp);
+		if (vals.tables[i].nrows == 0)
+			continue;
+		cols = arena_alloc(r->arena, (ct->def->ncolumns + 1) * sizeof(*cols));
+		cols[0] = c.id;
+		for (j = 0; j < ct->def->ncolumns; j++)
+			cols[j + 1] = column_array(r, &vals.tables[i], ct->def->ncolumns, j);
+		db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, (int)ct->def->ncolumns + 1, cols);
+	}
+	batch_history(r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
+	/* Last: the audit chain's head stays locked from here to COMMIT. */
+	after = json_own(r, json_object_new_object());
+	json_object_object_foreach(data, dk, dv)
+		json_object_object_add(after, dk, json_object_get(dv));
+	json_object_object_foreach(tables, tk, tv)
+		json_object_object_add(after, tk, json_object_get(tv));
+	audit = arena_alloc(r->arena, 8 * sizeof(*audit));
+	audit[0] = r->user->sub;
+	audit[1] = user_roles_array(r);
+	audit[2] = c.id;
+	audit[3] = c.section;
+	audit[4] = r->request_id;
+	audit[5] = r->client_ip;
+	audit[6] = r->user_agent;
+	audit[7] = json_text(r, after);
+	db_batch_add(&b, &estore_audit_save, 8, audit);
+	if (db_batch_run(r, &b) != 0)
+		return -1;
+	return reply_section(r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
+}
+
+/* What a workflow verdict means for the client. */
+static int
+verdict_problem(struct request *r, enum wf_verdict v, const char *action, const char *state)
+{
+	switch (v) {
+	case WF_UNKNOWN_ACTION:
+		problem_add_error(r, "action", "choice",
+		    "must be one of submit, start_review, approve, reject, reopen");
+		return PROBLEM(r, 422, "validation", "unknown action '%s'", action);
+	case WF_FORBIDDEN_ROLE:
+		return PROBLEM(r, 403, "forbidden", "your roles do not allow %s on this template", action);
+	case WF_INVALID_STATE:
+		return PROBLEM(r, 409, "invalid-transition", "%s is not possible from %s", action, state);
+	case WF_SAME_PERSON:
+		return PROBLEM(r, 403, "separation-of-duties",
+		    "you submitted this revision, so someone else must %s it", action);
+	case WF_COMMENT_REQUIRED:
+		problem_add_error(r, "comment", "required", "a rejection needs a comment");
+		return PROBLEM(r, 422, "validation", "reject needs a non-empty comment");
+	default:
+		return 0;
+	}
+}
+
+int
+handle_section_transition(struct request *r)
+{
+	static const char *const allowed[] = { "action", "comment", NULL };
+	struct section_ctx       c = { 0 };
+	struct json_object      *body, *before, *after, *data, *tables;
+	const char              *action = NULL, *comment = NULL, *state, *submitter, *to;
+	const char             **audit, **idp;
+	struct wf_decision       d;
+	struct db_batch          b;
+	int                      claim, read, *reads;
+	size_t                   t;
+	const struct tpl_section *s;
+
+	if (request_json_object(r, &body) != 0)
+		return -1;
+	json_only_members(r, body, allowed);
+	if (json_take_string(r, body, "action", 40, 1, &action) == 0 && action == NULL)
+		problem_add_error(r, "action", "required", "is required");
+	json_take_string(r, body, "comment", 2000, 0, &comment);
+	if (problem_error_count(r) > 0)
+		return PROBLEM(r, 422, "validation", "the transition is not valid");
+	if (section_load(r, &c) != 0)
+		return -1;
+	state = PQgetvalue(c.row, 0, 2);
+	submitter = db_value(c.row, 0, 5);
+	d = wf_decide(c.version->def->workflow, r->user->role_mask,
+	    submitter != NULL && strcmp(submitter, r->user->sub) == 0,
+	    (enum section_state)section_state_from_name(state), tpl_action_from_name(action), comment);
+	if (d.verdict != WF_OK)
+		return verdict_problem(r, d.verdict, action, state);
+	to = section_state_name(d.to);
+	s = c.cs->def;
+
+	claim = batch_start(r, &b, &c, state, to, action);
+	batch_history(r, &b, &c, action, state, to, comment, NULL, NULL);
+	/* The reply carries the section's data, read in the same round trip. */
+	idp = arena_alloc(r->arena, sizeof(*idp));
+	*idp = c.id;
+	read = db_batch_add(&b, (struct db_stmt *)&c.cs->read, 1, idp);
+	reads = arena_alloc(r->arena, (s->ntables + 1) * sizeof(*reads));
+	for (t = 0; t < s->ntables; t++)
+		reads[t] = db_batch_add(&b, (struct db_stmt *)&c.cs->tables[t].read, 1, idp);
+	before = json_own(r, json_object_new_object());
+	json_object_object_add(before, "state", json_object_new_string(state));
+	after = json_own(r, json_object_new_object());
+	json_object_object_add(after, "state", json_object_new_string(to));
+	if (comment != NULL)
+		json_object_object_add(after, "comment", json_object_new_string(comment));
+	audit = arena_alloc(r->arena, 11 * sizeof(*audit));
+	audit[0] = r->user->sub;
+	audit[1] = user_roles_array(r);
+	audit[2] = action;
+	audit[3] = "entry";
+	audit[4] = c.id;
+	audit[5] = c.section;
+	audit[6] = r->request_id;
+	audit[7] = r->client_ip;
+	audit[8] = r->user_agent;
+	audit[9] = json_text(r, before);
+	audit[10] = json_text(r, after);
+	db_batch_add(&b, &estore_audit_insert, 11, audit);
+	if (db_batch_run(r, &b) != 0)
+		return -1;
+	data = entry_data_from_row(s, b.res[read]);
+	tables = json_object_new_object();
+	for (t = 0; t < s->ntables; t++)
+		json_object_object_add(tables, s->tables[t].key,
+		    entry_rows_from_result(&s->tables[t], b.res[reads[t]]));
+	return reply_section(r, b.res[claim], r->user->sub, data, tables);
+}
+
+int
+handle_section_history(struct request *r)
+{
+	struct json_object *body, *items;
+	PGresult           *res;
+	int                 i;
+
+	if (entry_id_param(r, r->params[0]) != 0 ||
+	    (res = estore_history(r, r->params[0], r->params[1])) == NULL)
+		return -1;
+	if (PQntuples(res) == 0)
+		return PROBLEM(r, 404, "not-found", "entry %s has no history for section '%s'",
+		    r->params[0], r->params[1]);
+	items = json_object_new_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		struct json_object *h = json_object_new_object();
+
+		json_object_object_add(h, "revision", json_object_new_int(atoi(PQgetvalue(res, i, 0))));
+		json_object_object_add(h, "action", json_object_new_string(PQgetvalue(res, i, 1)));
+		json_object_object_add(h, "from", json_object_new_string(PQgetvalue(res, i, 2)));
+		json_object_object_add(h, "to", json_object_new_string(PQgetvalue(res, i, 3)));
+		json_object_object_add(h, "actor", json_object_new_string(PQgetvalue(res, i, 4)));
+		json_object_object_add(h, "at",
+		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 5))));
+		json_object_object_add(h, "comment", json_str_or_null(db_value(res, i, 6)));
+		json_object_object_add(h, "data", PQgetisnull(res, i, 7) ? NULL :
+		    json_tokener_parse(PQgetvalue(res, i, 7)));
+		json_object_object_add(h, "tables", PQgetisnull(res, i, 8) ? NULL :
+		    json_tokener_parse(PQgetvalue(res, i, 8)));
+		json_object_array_add(items, h);
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "items", items);
+	return reply_json(r, 200, body);
+}

@@ -1,0 +1,239 @@
+/* template_cache.c — see template_cache.h. The generated statements only ever name
+ * identifiers derived from validated keys, each quoted with PQescapeIdentifier; values travel
+ * as parameters. Every statement casts its outputs to text, so that a later ALTER ... TYPE on
+ * a column can never change a prepared statement's result type. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "logbook/app.h"
+#include "logbook/db.h"
+#include "logbook/domain/naming.h"
+#include "logbook/http.h"
+#include "logbook/json_util.h"
+#include "logbook/template_cache.h"
+
+DB_STMT(stmt_definition, "SELECT definition FROM template_versions"
+    " WHERE template_key = $1 AND version = $2::integer AND status <> 'draft'");
+
+static struct tc_version *slots[TCACHE_SLOTS];
+static unsigned long      clock_now;
+static unsigned long      generation; /* keeps prepared statement names unique after eviction */
+
+/* PQescapeIdentifier, copied into the definition's arena. NULL when libpq cannot. */
+static char *
+quote(struct request *r, struct arena *a, const char *ident)
+{
+	char *q = PQescapeIdentifier(r->app->db.conn, ident, strlen(ident)), *copy;
+
+	if (q == NULL)
+		return NULL;
+	copy = arena_strdup(a, q);
+	PQfreemem(q);
+	return copy;
+}
+
+/* The SQL type a value of this field is cast to on the way in. */
+static const char *
+sql_type(enum field_type t)
+{
+	switch (t) {
+	case FIELD_INTEGER:	return "bigint";
+	case FIELD_DECIMAL:	return "numeric";
+	case FIELD_BOOLEAN:	return "boolean";
+	case FIELD_DATE:	return "date";
+	case FIELD_TIME:	return "time";
+	case FIELD_DATETIME:	return "timestamptz";
+	case FIELD_MULTICHOICE:	return "text[]";
+	default:		return "text";
+	}
+}
+
+/* The text form the read statements return a column in (see entry_json.c for the reverse). */
+static char *
+read_expr(struct arena *a, const char *col, enum field_type t)
+{
+	switch (t) {
+	case FIELD_DATETIME:
+		return arena_printf(a, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
+	default:
+		return arena_printf(a, "%s::text", col);
+	}
+}
+
+/* Prepared statement names are cut at 63 bytes by the server, so they are short and
+ * numbered; `name` only documents the statement in the SQL text. */
+static void
+stmt_init(struct arena *a, struct db_stmt *st, const char *name, char *sql)
+{
+	static unsigned long counter;
+
+	st->name = arena_printf(a, "tc%lu.%lu", generation, ++counter);
+	sql = arena_printf(a, "/* %s */ %s", name, sql);
+	st->sql = sql;
+	st->epoch = 0;
+}
+
+/* Joins n strings made by fn(i) with sep, in a. */
+#define JOIN(a, out, n, sep, ...) do {						\
+	size_t i_;								\
+	(out) = "";								\
+	for (i_ = 0; i_ < (n); i_++)						\
+		(out) = arena_printf((a), "%s%s%s", (out), i_ ? (sep) : "", __VA_ARGS__); \
+} while (0)
+
+static int
+build_table(struct request *r, struct arena *a, const char *schema, const struct tpl_section *s,
+    struct tc_table *t, const char *tag)
+{
+	const struct tpl_table *d = t->def;
+	char                   *table, *cols = "", *reads = "", *casts = "", *params = "", *aliases = "";
+	const char            **q;
+	size_t                  i;
+
+	if ((table = quote(r, a, naming_child_table(a, s->key, d->key))) == NULL)
+		return -1;
+	t->ident = arena_printf(a, "%s.%s", schema, table);
+	q = arena_alloc(a, (d->ncolumns + 1) * sizeof(*q));
+	for (i = 0; i < d->ncolumns; i++)
+		if ((q[i] = quote(r, a, d->columns[i].key)) == NULL)
+			return -1;
+	JOIN(a, cols, d->ncolumns, ", ", q[i_]);
+	JOIN(a, reads, d->ncolumns, ", ", read_expr(a, q[i_], d->columns[i_].type));
+	JOIN(a, params, d->ncolumns, ", ", arena_printf(a, "$%zu::text[]", i_ + 2));
+	JOIN(a, aliases, d->ncolumns, ", ", arena_printf(a, "a%zu", i_));
+	JOIN(a, casts, d->ncolumns, ", ", arena_printf(a, "u.a%zu::%s", i_, sql_type(d->columns[i_].type)));
+	stmt_init(a, &t->read, arena_printf(a, "%s:read", tag), arena_printf(a,
+	    "SELECT %s FROM %s WHERE _entry_id = $1::uuid ORDER BY _row_no", reads, t->ident));
+	stmt_init(a, &t->delete_rows, arena_printf(a, "%s:delete", tag), arena_printf(a,
+	    "DELETE FROM %s WHERE _entry_id = $1::uuid", t->ident));
+	/* One statement whatever the number of rows: a text[] per column, unnested together. */
+	stmt_init(a, &t->insert_rows, arena_printf(a, "%s:insert", tag), arena_printf(a,
+	    "INSERT INTO %s (_entry_id, _row_no, %s) SELECT $1::uuid, u.n, %s"
+	    " FROM unnest(%s) WITH ORDINALITY AS u(%s, n)", t->ident, cols, casts, params, aliases));
+	return 0;
+}
+
+static int
+build_section(struct request *r, struct arena *a, const char *schema, struct tc_section *cs,
+    const char *tag)
+{
+	const struct tpl_section *s = cs->def;
+	char                     *table, *cols = "", *reads = "", *vals = "", *sets = "";
+	const char              **q;
+	size_t                    i;
+
+	if ((table = quote(r, a, naming_section_table(a, s->key))) == NULL)
+		return -1;
+	cs->ident = arena_printf(a, "%s.%s", schema, table);
+	q = arena_alloc(a, (s->nfields + 1) * sizeof(*q));
+	for (i = 0; i < s->nfields; i++)
+		if ((q[i] = quote(r, a, s->fields[i].key)) == NULL)
+			return -1;
+	JOIN(a, cols, s->nfields, "", arena_printf(a, ", %s", q[i_]));
+	JOIN(a, reads, s->nfields, "", arena_printf(a, ", %s", read_expr(a, q[i_], s->fields[i_].type)));
+	JOIN(a, vals, s->nfields, "", arena_printf(a, ", $%zu::%s", i_ + 3, sql_type(s->fields[i_].type)));
+	JOIN(a, sets, s->nfields, "", arena_printf(a, ", %s = EXCLUDED.%s", q[i_], q[i_]));
+	stmt_init(a, &cs->read, arena_printf(a, "%s:read", tag), arena_printf(a,
+	    "SELECT _revision::text%s FROM %s WHERE _entry_id = $1::uuid", reads, cs->ident));
+	/* Columns of fields this version does not have are left alone: data is never dropped. */
+	stmt_init(a, &cs->upsert, arena_printf(a, "%s:upsert", tag), arena_printf(a,
+	    "INSERT INTO %s AS t (_entry_id, _revision%s) VALUES ($1::uuid,"
+	    " (SELECT revision FROM public.entry_sections WHERE entry_id = $1::uuid AND section = $2)%s)"
+	    " ON CONFLICT (_entry_id) DO UPDATE SET _revision = EXCLUDED._revision%s",
+	    cs->ident, cols, vals, sets));
+	cs->tables = arena_zalloc(a, s->ntables * sizeof(*cs->tables) + 1);
+	for (i = 0; i < s->ntables; i++) {
+		cs->tables[i].def = &s->tables[i];
+		if (build_table(r, a, schema, s, &cs->tables[i], arena_printf(a, "%s:%s", tag,
+		    s->tables[i].key)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static struct tc_version *
+load(struct request *r, const char *key, int version)
+{
+	char              vtext[16];
+	const char       *params[2] = { key, vtext };
+	PGresult         *res;
+	struct json_object *doc;
+	struct verr_list  errs;
+	struct tpl_def   *def;
+	struct tc_version *v;
+	struct arena     *a;
+	char             *schema;
+	size_t            i;
+
+	snprintf(vtext, sizeof(vtext), "%d", version);
+	if ((res = db_exec(r, &stmt_definition, 2, params)) == NULL)
+		return NULL;
+	if (PQntuples(res) == 0)
+		return PROBLEM(r, 404, "not-found", "template '%s' has no published version %d", key,
+		    version), NULL;
+	doc = json_own(r, json_tokener_parse(PQgetvalue(res, 0, 0)));
+	verr_init(&errs, r->arena);
+	if (doc == NULL || (def = tpl_def_parse(doc, &errs)) == NULL)
+		return PROBLEM(r, 500, "internal", "stored definition of %s v%d does not parse", key,
+		    version), NULL;
+	a = &def->arena;
+	generation++;
+	v = arena_zalloc(a, sizeof(*v));
+	v->key = def->key;
+	v->version = version;
+	v->def = def;
+	v->sections = arena_zalloc(a, def->nsections * sizeof(*v->sections) + 1);
+	if ((schema = quote(r, a, naming_schema(a, def->key))) == NULL)
+		goto fail;
+	for (i = 0; i < def->nsections; i++) {
+		v->sections[i].def = &def->sections[i];
+		if (build_section(r, a, schema, &v->sections[i],
+		    arena_printf(a, "%s:%d:%s", key, version, def->sections[i].key)) != 0)
+			goto fail;
+	}
+	return v;
+fail:
+	tpl_def_free(def);
+	return PROBLEM(r, 500, "internal", "cannot quote identifiers: %s",
+	    PQerrorMessage(r->app->db.conn)), NULL;
+}
+
+struct tc_version *
+tcache_get(struct request *r, const char *key, int version)
+{
+	struct tc_version *v;
+	int                i, victim = 0;
+
+	clock_now++;
+	for (i = 0; i < TCACHE_SLOTS; i++) {
+		if (slots[i] != NULL && slots[i]->version == version && strcmp(slots[i]->key, key) == 0) {
+			slots[i]->used = clock_now;
+			return slots[i];
+		}
+		if (slots[i] == NULL || (slots[victim] != NULL && slots[i]->used < slots[victim]->used))
+			victim = i;
+	}
+	if ((v = load(r, key, version)) == NULL)
+		return NULL;
+	/* Statements of the evicted version stay prepared on the server until the connection
+	 * ends; names carry a generation so a reload never collides with them. */
+	if (slots[victim] != NULL)
+		tpl_def_free(slots[victim]->def);
+	v->used = clock_now;
+	slots[victim] = v;
+	return v;
+}
+
+const struct tc_section *
+tcache_section(const struct tc_version *v, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < v->def->nsections; i++)
+		if (strcmp(v->def->sections[i].key, key) == 0)
+			return &v->sections[i];
+	return NULL;
+}
