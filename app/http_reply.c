@@ -145,6 +145,10 @@ reply_problem(struct request *r)
 		json_object_object_add(body, "detail", json_object_new_string(p->detail));
 	if (p->errors != NULL)
 		json_object_object_add(body, "errors", json_object_get(p->errors));
+	if (p->extra != NULL) {
+		json_object_object_foreach(p->extra, key, val)
+			json_object_object_add(body, key, json_object_get(val));
+	}
 	json_object_object_add(body, "request_id", json_object_new_string(r->request_id));
 	send_json(r, p->status, "application/problem+json", body);
 	json_object_put(body);

@@ -30,6 +30,7 @@ const struct route routes[] = {
 	{ "GET",   T,                          handle_templates_get,         BEARER, ANYONE },
 	{ "GET",   T "/versions/{n}",          handle_templates_version_get, BEARER, ANYONE },
 	{ "PUT",   T "/draft",                 handle_templates_draft,       BEARER, ROLE_DESIGNER },
+	{ "POST",  T "/versions/{n}/publish",  handle_templates_publish,     BEARER, ROLE_DESIGNER },
 	{ "POST",  T "/archive",               handle_templates_archive,     BEARER, ROLE_DESIGNER },
 	{ "POST",  T "/entries",               handle_entries_create,        BEARER, ROLE_AUTHOR },
 

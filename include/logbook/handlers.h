@@ -19,6 +19,7 @@ int	handle_templates_version_get(struct request *r);
 int	handle_templates_archive(struct request *r);
 int	handle_templates_create(struct request *r);
 int	handle_templates_draft(struct request *r);
+int	handle_templates_publish(struct request *r);
 int	handle_entries_create(struct request *r);
 int	handle_entries_get(struct request *r);
 int	handle_entries_list(struct request *r);

@@ -11,6 +11,7 @@ struct problem {
 	const char         *slug;        /* stable machine name, rendered as type urn:logbook:problem:<slug> */
 	const char         *detail;      /* arena string, human readable */
 	struct json_object *errors;      /* array of {path, code, message}, or NULL */
+	struct json_object *extra;       /* object whose members join the body (arena-owned) */
 	const char         *allow;       /* 405: the Allow header */
 	char                sqlstate[6]; /* for the log when the database said no */
 	const char         *func;        /* where it was raised, for the log */
