@@ -168,7 +168,13 @@ dt_parse_datetime(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord
 		memcpy(out + n, s + i, 6);
 		n += 6;
 	}
-	out[n] = '\0';
 	*ord = (days * SEC_PER_DAY - offset_sec) * USEC_PER_SEC + usec;
+	/* The instant itself must lie in years 0001..9999 UTC, or it could not be written
+	 * back in RFC 3339 (PostgreSQL would show "10000-01-01" or a BC date). */
+	if (*ord < 0 || *ord >= days_from_civil(10000, 1, 1) * SEC_PER_DAY * USEC_PER_SEC) {
+		out[0] = '\0';
+		return false;
+	}
+	out[n] = '\0';
 	return true;
 }

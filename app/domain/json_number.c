@@ -99,7 +99,8 @@ protect_integers(const char *text, size_t len, size_t *outlen)
 }
 
 json_object *
-json_number_parse(const char *text, size_t len, int max_depth, enum json_tokener_error *err)
+json_number_parse(const char *text, size_t len, int max_depth, int flags,
+    enum json_tokener_error *err)
 {
 	struct json_tokener *tok = NULL;
 	json_object         *obj = NULL;
@@ -114,7 +115,7 @@ json_number_parse(const char *text, size_t len, int max_depth, enum json_tokener
 	buf = protect_integers(text, len, &buflen);
 	if ((tok = json_tokener_new_ex(max_depth)) == NULL)
 		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | flags);
 	obj = json_tokener_parse_ex(tok, buf, (int)buflen);
 	if ((*err = json_tokener_get_error(tok)) != json_tokener_success) {
 		if (*err == json_tokener_continue)

@@ -193,7 +193,7 @@ read_string(struct parse *ps, json_object *obj, const char *name, const struct v
 static bool
 read_key(struct parse *ps, json_object *obj, const struct vpath *up, const char **out)
 {
-	if (!read_string(ps, obj, "key", up, true, TPL_KEY_MAX + 1, out))
+	if (!read_string(ps, obj, "key", up, true, SIZE_MAX, out)) /* any length: invalid_key */
 		return false;
 	if (!tpl_key_valid(*out)) {
 		verr_add(ps->errs, VPATH_MEMBER(up, "key"), "invalid_key",

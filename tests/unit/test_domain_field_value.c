@@ -40,7 +40,7 @@ static json_object *
 parse(const char *text)
 {
 	enum json_tokener_error err;
-	json_object            *o = json_number_parse(text, strlen(text), 32, &err);
+	json_object            *o = json_number_parse(text, strlen(text), 32, 0, &err);
 
 	if (o == NULL)
 		fail_msg("bad test JSON (%s): %s", json_tokener_error_desc(err), text);

@@ -98,7 +98,7 @@ parse(const char *text, struct verr_list *errs)
 	for (p = s; *p != '\0'; p++)
 		if (*p == '\'')
 			*p = '"';
-	doc = json_number_parse(s, strlen(s), 64, &jerr);
+	doc = json_number_parse(s, strlen(s), 64, 0, &jerr);
 	free(s);
 	assert_non_null(doc);
 	verr_init(errs, &arena);

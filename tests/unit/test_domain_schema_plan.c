@@ -100,7 +100,7 @@ version(const char *text)
 	for (p = s; *p != '\0'; p++)
 		if (*p == '\'')
 			*p = '"';
-	doc = json_number_parse(s, strlen(s), 64, &jerr);
+	doc = json_number_parse(s, strlen(s), 64, 0, &jerr);
 	free(s);
 	assert_non_null(doc);
 	assert_true(ndefs < sizeof(defs) / sizeof(defs[0]));

@@ -29,7 +29,7 @@ J(const char *text)
 	for (p = s; *p != '\0'; p++)
 		if (*p == '\'')
 			*p = '"';
-	o = json_number_parse(s, strlen(s), 64, &err);
+	o = json_number_parse(s, strlen(s), 64, 0, &err);
 	if (o == NULL)
 		fail_msg("bad test JSON (%s): %s", json_tokener_error_desc(err), s);
 	free(s);

@@ -48,7 +48,7 @@ J(const char *text)
 	for (p = s; *p != '\0'; p++)
 		if (*p == '\'')
 			*p = '"';
-	o = json_number_parse(s, strlen(s), 64, &err);
+	o = json_number_parse(s, strlen(s), 64, 0, &err);
 	if (o == NULL)
 		fail_msg("bad test JSON (%s): %s", json_tokener_error_desc(err), s);
 	free(s);
@@ -237,6 +237,7 @@ test_keys(void **state)
 	static const char *const bad_keys[] = {
 		"x; DROP TABLE y", "a\\\"b", "A", "Abc", "1a", "_a", "a-b", "a b", "", "\\u00e4",
 		"a.b", "a\\u0000", "a;--", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 41 */,
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
 	char doc[512];
 

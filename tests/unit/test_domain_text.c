@@ -260,6 +260,14 @@ test_datetimes(void **state)
 	assert_true(dt_parse_datetime(S("1970-01-01T00:00:00Z"), out, &a));
 	assert_true(a == 719162LL * 86400 * 1000000);
 	assert_true(dt_parse_datetime(S("2024-02-29T23:59:59.999999-00:00"), out, &a));
+	/* The instant must stay within 0001..9999 UTC. */
+	assert_true(dt_parse_datetime(S("0001-01-01T00:00:00Z"), out, &a));
+	assert_true(a == 0);
+	assert_true(dt_parse_datetime(S("0001-01-01T00:00:00-01:00"), out, &a));
+	assert_false(dt_parse_datetime(S("0001-01-01T00:00:00+01:00"), out, &a));
+	assert_true(dt_parse_datetime(S("9999-12-31T23:59:59.999999Z"), out, &a));
+	assert_true(dt_parse_datetime(S("9999-12-31T10:00:00-13:59"), out, &a));
+	assert_false(dt_parse_datetime(S("9999-12-31T23:59:59-14:00"), out, &a));
 
 	assert_false(dt_parse_datetime(S("2026-11-23T07:35Z"), out, &a)); /* seconds required */
 	assert_false(dt_parse_datetime(S("2026-11-23 07:35:50Z"), out, &a));
@@ -278,7 +286,7 @@ static json_object *
 parse(const char *text)
 {
 	enum json_tokener_error err;
-	json_object            *o = json_number_parse(text, strlen(text), 32, &err);
+	json_object            *o = json_number_parse(text, strlen(text), 32, 0, &err);
 
 	assert_non_null(o);
 	assert_int_equal(err, json_tokener_success);
@@ -325,16 +333,22 @@ test_json_number(void **state)
 	json_object_put(o);
 
 	/* Strict: trailing bytes, NUL, leading zeros, depth. */
-	assert_null(json_number_parse(S("[1] x"), 32, &err));
+	assert_null(json_number_parse(S("[1] x"), 32, 0, &err));
 	assert_int_equal(err, json_tokener_error_parse_unexpected);
-	assert_null(json_number_parse(S("[1]\0"), 32, &err));
-	assert_null(json_number_parse(S("[01]"), 32, &err));
-	assert_null(json_number_parse(S("[1,]"), 32, &err));
-	assert_null(json_number_parse(S("[[[[1]]]]"), 3, &err));
+	assert_null(json_number_parse(S("[1]\0"), 32, 0, &err));
+	assert_null(json_number_parse(S("[01]"), 32, 0, &err));
+	assert_null(json_number_parse(S("[1,]"), 32, 0, &err));
+	assert_null(json_number_parse(S("[[[[1]]]]"), 3, 0, &err));
 	assert_int_equal(err, json_tokener_error_depth);
-	assert_null(json_number_parse(S("[1"), 32, &err));
+	assert_null(json_number_parse(S("[1"), 32, 0, &err));
 	assert_int_equal(err, json_tokener_error_parse_eof);
-	assert_null(json_number_parse(S(""), 32, &err));
+	assert_null(json_number_parse(S(""), 32, 0, &err));
+	/* Caller flags pass through: json-c's own UTF-8 validation on request. */
+	assert_null(json_number_parse(S("[\"\xff\"]"), 32, JSON_TOKENER_VALIDATE_UTF8, &err));
+	assert_int_equal(err, json_tokener_error_parse_utf8_string);
+	o = json_number_parse(S("[\"\xff\"]"), 32, 0, &err);
+	assert_non_null(o); /* without it the bytes pass: the value engine refuses them */
+	json_object_put(o);
 	/* Not numbers. */
 	o = parse("[\"1\", true]");
 	assert_null(json_number_text(json_object_array_get_idx(o, 0)));

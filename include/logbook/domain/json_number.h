@@ -27,11 +27,13 @@
  * obj is not a number. The string belongs to obj. */
 const char	*json_number_text(json_object *obj);
 
-/* Parses text[0..len) as one JSON document with JSON_TOKENER_STRICT and max_depth, rejecting
- * trailing bytes, after protecting out-of-range integer literals as described above.
- * Returns a new reference, or NULL with *err set (json_tokener_error_depth, ..._parse_eof,
- * ..._parse_unexpected for trailing bytes or an embedded NUL, ...). Uses O(len) memory. */
-json_object	*json_number_parse(const char *text, size_t len, int max_depth,
+/* Parses text[0..len) as one JSON document with JSON_TOKENER_STRICT | flags (e.g.
+ * JSON_TOKENER_VALIDATE_UTF8) and max_depth, rejecting trailing bytes, after protecting
+ * out-of-range integer literals as described above. Use it instead of json_tokener_parse_ex
+ * for request bodies. Returns a new reference, or NULL with *err set
+ * (json_tokener_error_depth, ..._parse_eof, ..._parse_unexpected for trailing bytes or an
+ * embedded NUL, ...). Uses O(len) memory; aborts on out-of-memory like the arena. */
+json_object	*json_number_parse(const char *text, size_t len, int max_depth, int flags,
 		    enum json_tokener_error *err);
 
 #endif
