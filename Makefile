@@ -98,7 +98,12 @@ test: deps all
 	$(MAKE) SAN=$(SAN) unit
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
-bench: deps all
+$(BUILD)/bench/bare-read: tests/bench/bare_read.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lfcgi -lpq
+
+bench: deps all $(BUILD)/bench/bare-read
 	BUILD=$(BUILD) sh tests/bench/run.sh
 
 install: all

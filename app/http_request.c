@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "logbook/app.h"
+#include "logbook/domain/json_number.h"
 #include "logbook/http.h"
 #include "logbook/json_util.h"
 
@@ -130,9 +131,9 @@ request_body(struct request *r)
 int
 request_json_body(struct request *r, struct json_object **out)
 {
-	struct json_tokener *tok;
-	struct json_object  *v;
-	size_t               end, len;
+	struct json_object     *v;
+	enum json_tokener_error err = json_tokener_success;
+	size_t                  len;
 
 	*out = NULL;
 	if (r->json_body != NULL) { /* a retried handler reads the same body again */
@@ -151,27 +152,15 @@ request_json_body(struct request *r, struct json_object **out)
 	if (strlen(r->raw_body) != len)
 		return PROBLEM(r, 400, "malformed-json", "the body contains a NUL byte");
 
-	tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	v = json_tokener_parse_ex(tok, r->raw_body, (int)len);
-	end = json_tokener_get_parse_end(tok);
-	if (v == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		enum json_tokener_error e = json_tokener_get_error(tok);
-
-		json_object_put(v);
-		json_tokener_free(tok);
-		if (e == json_tokener_continue)
+	/* json_number_parse keeps integers beyond int64 exact instead of letting json-c clamp
+	 * them, so the value engine can refuse them rather than store another number. */
+	v = json_number_parse(r->raw_body, len, JSON_MAX_DEPTH,
+	    JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8, &err);
+	if (v == NULL) {
+		if (err == json_tokener_continue)
 			return PROBLEM(r, 400, "malformed-json", "the JSON body is incomplete");
-		return PROBLEM(r, 400, "malformed-json", "the body is not valid JSON: %s near byte %zu",
-		    json_tokener_error_desc(e), end);
-	}
-	json_tokener_free(tok);
-	while (end < len && isspace((unsigned char)r->raw_body[end]))
-		end++;
-	if (end != len) {
-		json_object_put(v);
-		return PROBLEM(r, 400, "malformed-json", "unexpected data after the JSON value at byte %zu",
-		    end);
+		return PROBLEM(r, 400, "malformed-json", "the body is not valid JSON: %s",
+		    json_tokener_error_desc(err));
 	}
 	*out = r->json_body = json_own(r, v);
 	return 0;

@@ -14,6 +14,7 @@
 #include "logbook/app.h"
 #include "logbook/audit.h"
 #include "logbook/db.h"
+#include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
 #include "logbook/domain/schema_plan.h"
 #include "logbook/handlers.h"
@@ -61,7 +62,8 @@ static struct tpl_def *
 stored_def(struct request *r, const char *text)
 {
 	struct verr_list    errs;
-	struct json_object *doc = json_own(r, json_tokener_parse(text));
+	enum json_tokener_error err;
+	struct json_object *doc = json_own(r, json_number_parse(text, strlen(text), 64, JSON_TOKENER_STRICT, &err));
 	struct tpl_def     *def;
 
 	verr_init(&errs, r->arena);

@@ -10,6 +10,7 @@
 
 #include "logbook/app.h"
 #include "logbook/db.h"
+#include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
 #include "logbook/http.h"
 #include "logbook/json_util.h"
@@ -162,6 +163,7 @@ load(struct request *r, const char *key, int version)
 	PGresult         *res;
 	struct json_object *doc;
 	struct verr_list  errs;
+	enum json_tokener_error jerr;
 	struct tpl_def   *def;
 	struct tc_version *v;
 	struct arena     *a;
@@ -174,7 +176,8 @@ load(struct request *r, const char *key, int version)
 	if (PQntuples(res) == 0)
 		return PROBLEM(r, 404, "not-found", "template '%s' has no published version %d", key,
 		    version), NULL;
-	doc = json_own(r, json_tokener_parse(PQgetvalue(res, 0, 0)));
+	doc = json_own(r, json_number_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 64,
+	    JSON_TOKENER_STRICT, &jerr));
 	verr_init(&errs, r->arena);
 	if (doc == NULL || (def = tpl_def_parse(doc, &errs)) == NULL)
 		return PROBLEM(r, 500, "internal", "stored definition of %s v%d does not parse", key,
