@@ -1,0 +1,80 @@
+// Straight to the stack's database with psql, as an operator would: as the cluster's superuser,
+// the schema owner (logbook_owner) or the application's role (logbook_app). Local connections
+// are trusted on the stack's unix socket, so no password is involved.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { LOGBOOK_VAR, REPO_ROOT } from './env.mjs';
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+// The cluster's superuser, as stack.sh recorded it beside the cluster.
+export function superuser() {
+	try {
+		return readFileSync(join(LOGBOOK_VAR, 'pg', 'logbook-superuser'), 'utf8').trim();
+	} catch {
+		return process.getuid() === 0 ? 'logbook' : userInfo().username;
+	}
+}
+
+function psqlArgs(user, vars) {
+	const args = ['-X', '-q', '-A', '-t', '-F', FIELD, '-R', RECORD, '-v', 'ON_ERROR_STOP=1',
+		'-h', process.env.PGHOST || join(LOGBOOK_VAR, 'run'), '-U', user,
+		'-d', process.env.PGDATABASE || 'logbook'];
+	for (const [k, v] of Object.entries(vars))
+		args.push('-v', `${k}=${v}`);
+	return args;
+}
+
+/*
+ * Runs sql (any number of statements, at most one of them returning rows) and returns those
+ * rows as arrays of strings (SQL NULL reads as ''; values may hold newlines). options: user (default the superuser),
+ * appName (application_name, default 'psql'), vars (psql variables: use them as :'name' for a
+ * safely quoted literal). Throws with psql's message when a statement fails.
+ */
+export function psql(sql, { user = superuser(), appName = 'psql', vars = {} } = {}) {
+	const out = execFileSync('psql', psqlArgs(user, vars), {
+		input: sql,
+		env: { ...process.env, PGAPPNAME: appName },
+		encoding: 'utf8',
+		stdio: ['pipe', 'pipe', 'pipe'],
+		timeout: 120000,
+	});
+	// Records are separated by RECORD; the row set ends with one newline.
+	const text = out.replace(/\n$/, '');
+	return text === '' ? [] : text.split(RECORD).map((r) => r.split(FIELD));
+}
+
+// Like psql, for SQL that must fail: resolves to psql's error text (throws if it succeeded).
+export function psqlError(sql, options = {}) {
+	const { user = superuser(), appName = 'psql', vars = {} } = options;
+	const res = spawnSync('psql', psqlArgs(user, vars), {
+		input: sql,
+		env: { ...process.env, PGAPPNAME: appName },
+		encoding: 'utf8',
+		timeout: 60000,
+	});
+	if (res.status === 0)
+		throw new Error(`expected psql to fail, but it succeeded: ${sql}`);
+	return res.stderr;
+}
+
+// The chain's head seq (committed).
+export function auditHead() {
+	return Number(psql('SELECT seq FROM audit_head')[0][0]);
+}
+
+// Runs build/logbookctl (BUILD from run.sh) with the stack's settings: {status, stdout, stderr}.
+export function logbookctl(...args) {
+	const build = process.env.BUILD || join(REPO_ROOT, 'build');
+	const res = spawnSync(join(build, 'logbookctl'), args, {
+		env: process.env,
+		encoding: 'utf8',
+		timeout: 120000,
+	});
+	if (res.error)
+		throw res.error;
+	return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+}
