@@ -46,10 +46,13 @@ DB_STMT(stmt_archive,
     "  WHERE template_key = $1 AND status = 'published')"
     " UPDATE templates SET archived = true, revision = revision + 1, updated_at = now()"
     " WHERE key = $1 RETURNING revision");
+/* Two statements, not one with a data-modifying CTE: the unique index on the published
+ * version is checked row by row, and a CTE's UPDATE need not run before the outer one. */
+DB_STMT(stmt_unpublish,
+    "UPDATE template_versions SET status = 'archived', updated_at = now()"
+    " WHERE template_key = $1 AND status = 'published' AND version <> $2::integer");
 DB_STMT(stmt_mark_published,
-    "WITH old AS (UPDATE template_versions SET status = 'archived', updated_at = now()"
-    "  WHERE template_key = $1 AND status = 'published' AND version <> $2::integer)"
-    " UPDATE template_versions SET status = 'published', published_by = $3,"
+    "UPDATE template_versions SET status = 'published', published_by = $3,"
     " published_at = now(), updated_at = now()"
     " WHERE template_key = $1 AND version = $2::integer AND status = 'draft' RETURNING version");
 
@@ -132,5 +135,7 @@ tstore_mark_published(struct request *r, const char *key, const char *version)
 {
 	const char *v[3] = { key, version, r->user->sub };
 
+	if (db_exec(r, &stmt_unpublish, 2, v) == NULL)
+		return NULL;
 	return db_exec(r, &stmt_mark_published, 3, v);
 }
