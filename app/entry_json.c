@@ -1,10 +1,45 @@
 /* entry_json.c — see entry_json.h. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "logbook/domain/datetime_text.h"
 #include "logbook/entry_json.h"
+
+#define USEC_PER_DAY      INT64_C(86400000000)
+#define DAYS_0001_TO_1970 719162
+
+/* A datetime as the read statements print it: UTC, milliseconds, "YYYY-MM-DDTHH:MM:SS.mmmZ"
+ * (PostgreSQL's to_char MS truncates, and so does this). A save's own reply and its history
+ * row come from the value engine's text, which keeps the offset the client wrote; this makes
+ * them read exactly as a later GET does. Text that does not parse is returned as it is. */
+static struct json_object *
+datetime_json(const char *text)
+{
+	char    norm[DT_TEXT_MAX], out[64];
+	int64_t ord, z, era, doe, yoe, doy, mp, y, m, d, usec;
+
+	if (!dt_parse_datetime(text, strlen(text), norm, &ord))
+		return json_object_new_string(text);
+	usec = ord % USEC_PER_DAY;
+	/* Civil date from days since 1970-01-01 (H. Hinnant); ord >= 0, so z > 0 here. */
+	z = ord / USEC_PER_DAY - DAYS_0001_TO_1970 + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d,
+	    (int)(usec / INT64_C(3600000000)), (int)(usec / 60000000 % 60), (int)(usec / 1000000 % 60),
+	    (int)(usec / 1000 % 1000));
+	return json_object_new_string(out);
+}
 
 /* Parses a PostgreSQL text[] literal ({a,"b c",NULL}) into a JSON array of strings. */
 static struct json_object *
@@ -57,6 +92,8 @@ entry_value_json(enum field_type t, const char *text)
 		return json_object_new_boolean(text[0] == 't');
 	case FIELD_MULTICHOICE:
 		return pg_array_json(text);
+	case FIELD_DATETIME:
+		return datetime_json(text);
 	default:
 		return json_object_new_string(text);
 	}

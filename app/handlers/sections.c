@@ -173,6 +173,31 @@ reply_section(struct request *r, PGresult *claim, const char *updated_by, struct
 	    PQgetvalue(claim, 0, 1), updated_by, PQgetvalue(claim, 0, 3), data, tables));
 }
 
+/* A constraint of the generated tables that the definition does not know (added by an
+ * operator, say) refused the save: the whole batch rolls back, and the problem says which
+ * part of the body it was about. The first statement without a result is the one that
+ * failed (the pipeline aborts everything after it). Always returns -1. */
+static int
+constraint_error(struct request *r, const struct db_batch *b, const struct tpl_section *s, int upsert,
+    const int *inserts)
+{
+	int    failed;
+	size_t i;
+
+	if (b->res == NULL || strncmp(r->problem.sqlstate, "23", 2) != 0)
+		return -1;
+	for (failed = 0; failed < b->n && b->res[failed] != NULL; failed++)
+		;
+	if (failed == upsert)
+		problem_add_error(r, "data", "constraint",
+		    "a value breaks a constraint of the section's database table");
+	for (i = 0; i < s->ntables; i++)
+		if (failed == inserts[i])
+			problem_add_error(r, arena_printf(r->arena, "tables.%s", s->tables[i].key), "constraint",
+			    "a row breaks a constraint of the table's database table");
+	return -1;
+}
+
 int
 handle_section_save(struct request *r)
 {
@@ -183,7 +208,7 @@ handle_section_save(struct request *r)
 	struct db_batch          b;
 	const struct tpl_section *s;
 	const char             **audit, **fields;
-	int                      claim;
+	int                      claim, upsert, *inserts;
 	size_t                   i, j;
 
 	if (request_json_object(r, &body) != 0 || section_load(r, &c) != 0)
@@ -208,7 +233,8 @@ handle_section_save(struct request *r)
 	fields[1] = c.section;
 	for (i = 0; i < s->nfields; i++)
 		fields[i + 2] = vals.fields[i];
-	db_batch_add(&b, (struct db_stmt *)&c.cs->upsert, (int)s->nfields + 2, fields);
+	upsert = db_batch_add(&b, (struct db_stmt *)&c.cs->upsert, (int)s->nfields + 2, fields);
+	inserts = arena_alloc(r->arena, (s->ntables + 1) * sizeof(*inserts));
 	for (i = 0; i < s->ntables; i++) {
 		const struct tc_table *ct = &c.cs->tables[i];
 		const char           **cols;
@@ -217,13 +243,15 @@ handle_section_save(struct request *r)
 		*idp = c.id;
 		/* Table rows are replaced as a whole, inside the same transaction. */
 		db_batch_add(&b, (struct db_stmt *)&ct->delete_rows, 1, idp);
+		inserts[i] = -1;
 		if (vals.tables[i].nrows == 0)
 			continue;
 		cols = arena_alloc(r->arena, (ct->def->ncolumns + 1) * sizeof(*cols));
 		cols[0] = c.id;
 		for (j = 0; j < ct->def->ncolumns; j++)
 			cols[j + 1] = column_array(r, &vals.tables[i], ct->def->ncolumns, j);
-		db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, (int)ct->def->ncolumns + 1, cols);
+		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, (int)ct->def->ncolumns + 1,
+		    cols);
 	}
 	batch_history(r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
 	/* Last: the audit chain's head stays locked from here to COMMIT. */
@@ -243,7 +271,7 @@ handle_section_save(struct request *r)
 	audit[7] = json_text(r, after);
 	db_batch_add(&b, &estore_audit_save, 8, audit);
 	if (db_batch_run(r, &b) != 0)
-		return -1;
+		return constraint_error(r, &b, s, upsert, inserts);
 	return reply_section(r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
 }
 
