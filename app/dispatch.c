@@ -2,7 +2,8 @@
  *
  * Handlers open the request's transaction with db_begin() and never commit: dispatch commits
  * after the handler has put its reply in the buffer, so the Idempotency-Key row joins the
- * same transaction and a failed COMMIT turns into a problem instead of a false success.
+ * same transaction and a failed COMMIT turns into a problem instead of a false success. The
+ * audit rows a handler queued (audit_append) go out with the COMMIT, in one round trip.
  * Serialization failures and deadlocks are retried here a bounded number of times. */
 #include <string.h>
 #include <unistd.h>
@@ -44,11 +45,11 @@ run(struct request *r, const struct route *rt)
 	}
 	if (rc != 0 || rt->handler(r) != 0)
 		return -1;
-	if (r->streaming || !in_transaction(r))
+	if (r->streaming)
 		return 0;
-	if (idem_store(r) != 0 || db_commit(r) != 0)
+	if (in_transaction(r) && idem_store(r) != 0)
 		return -1;
-	return 0;
+	return db_commit_deferred(r);
 }
 
 void
@@ -81,6 +82,7 @@ dispatch(struct request *r)
 		usleep(1000u * (unsigned)attempt);
 		memset(&r->problem, 0, sizeof(r->problem));
 		r->headers = NULL;
+		r->at_commit = NULL;
 		reply_discard(r);
 	}
 fail:

@@ -39,7 +39,7 @@ login_failed(struct request *r, const char *username)
 		.object_id = username, .actor = username,
 	};
 
-	if (audit_append(r, &ev) != 0)
+	if (audit_append_now(r, &ev) != 0)
 		return -1;
 	/* One body for every failure, whether or not the user exists. */
 	return PROBLEM(r, 401, "invalid-credentials", "the username or password is wrong");

@@ -254,7 +254,7 @@ handle_section_save(struct request *r)
 		    cols);
 	}
 	batch_history(r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
-	/* Last: the audit chain's head stays locked from here to COMMIT. */
+	/* The audit row goes out with COMMIT (db_defer): the chain stays locked only that long. */
 	after = json_own(r, json_object_new_object());
 	json_object_object_foreach(data, dk, dv)
 		json_object_object_add(after, dk, json_object_get(dv));
@@ -269,7 +269,7 @@ handle_section_save(struct request *r)
 	audit[5] = r->client_ip;
 	audit[6] = r->user_agent;
 	audit[7] = json_text(r, after);
-	db_batch_add(&b, &estore_audit_save, 8, audit);
+	db_defer(r, &estore_audit_save, 8, audit);
 	if (db_batch_run(r, &b) != 0)
 		return constraint_error(r, &b, s, upsert, inserts);
 	return reply_section(r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
@@ -360,7 +360,7 @@ handle_section_transition(struct request *r)
 	audit[8] = r->user_agent;
 	audit[9] = json_text(r, before);
 	audit[10] = json_text(r, after);
-	db_batch_add(&b, &estore_audit_insert, 11, audit);
+	db_defer(r, &estore_audit_insert, 11, audit);
 	if (db_batch_run(r, &b) != 0)
 		return -1;
 	data = entry_data_from_row(s, b.res[read]);

@@ -41,12 +41,13 @@ json_text(struct json_object *o)
 	return o == NULL ? NULL : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 }
 
-int
-audit_append(struct request *r, const struct audit_event *e)
+/* The statement's eleven parameters, in the arena (they must outlive a deferred run). */
+static const char **
+audit_values(struct request *r, const struct audit_event *e)
 {
 	struct json_object *before = e->before, *after = e->after;
 	const char         *roles[JWT_MAX_ROLES];
-	const char         *values[11];
+	const char        **values = arena_alloc(r->arena, 11 * sizeof(*values));
 	int                 i, n = 0;
 
 	if (before != NULL && after != NULL && json_object_is_type(before, json_type_object) &&
@@ -59,12 +60,25 @@ audit_append(struct request *r, const struct audit_event *e)
 	values[1] = pg_text_array(r, roles, n);
 	values[2] = e->action;
 	values[3] = e->object_type;
-	values[4] = e->object_id;
-	values[5] = e->section;
+	values[4] = arena_strdup(r->arena, e->object_id);
+	values[5] = arena_strdup(r->arena, e->section);
 	values[6] = r->request_id;
 	values[7] = r->client_ip;
 	values[8] = r->user_agent;
-	values[9] = json_text(before);
-	values[10] = json_text(after);
-	return db_exec(r, &stmt_audit_insert, 11, values) != NULL ? 0 : -1;
+	values[9] = arena_strdup(r->arena, json_text(before));
+	values[10] = arena_strdup(r->arena, json_text(after));
+	return values;
+}
+
+int
+audit_append(struct request *r, const struct audit_event *e)
+{
+	db_defer(r, &stmt_audit_insert, 11, audit_values(r, e));
+	return 0;
+}
+
+int
+audit_append_now(struct request *r, const struct audit_event *e)
+{
+	return db_exec(r, &stmt_audit_insert, 11, audit_values(r, e)) != NULL ? 0 : -1;
 }

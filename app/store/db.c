@@ -246,6 +246,38 @@ db_begin(struct request *r)
 	return db_exec_sql(r, "BEGIN", 0, NULL) != NULL ? 0 : -1;
 }
 
+void
+db_defer(struct request *r, struct db_stmt *st, int nparams, const char *const *values)
+{
+	if (r->at_commit == NULL) {
+		r->at_commit = arena_alloc(r->arena, sizeof(*r->at_commit));
+		db_batch_init(r->at_commit, r->arena);
+	}
+	db_batch_add(r->at_commit, st, nparams, values);
+}
+
+int
+db_commit_deferred(struct request *r)
+{
+	struct db_batch b;
+	PGconn         *c = r->app->db.conn;
+	int             i, in_tx = c != NULL && PQtransactionStatus(c) == PQTRANS_INTRANS;
+
+	if (r->at_commit == NULL || r->at_commit->n == 0)
+		return in_tx ? db_commit(r) : 0;
+	db_batch_init(&b, r->arena);
+	if (!in_tx)
+		db_batch_add_sql(&b, "BEGIN", 0, NULL);
+	for (i = 0; i < r->at_commit->n; i++) {
+		struct db_batch_item *it = &r->at_commit->items[i];
+
+		db_batch_add(&b, it->st, it->nparams, it->values);
+	}
+	db_batch_add_sql(&b, "COMMIT", 0, NULL);
+	r->at_commit->n = 0;
+	return db_batch_run(r, &b);
+}
+
 int
 db_commit(struct request *r)
 {

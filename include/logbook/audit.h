@@ -1,8 +1,9 @@
 /* audit.h — appending to the audit trail, inside the caller's transaction.
  *
  * The database assigns seq, time and the hash chain (app/migrations/002_audit.sql); this only
- * says who did what to which object. Call it last before COMMIT: from the insert until the
- * commit, other writers wait for the chain's head. */
+ * says who did what to which object. From an audit insert until COMMIT every other writer
+ * waits (that is what keeps the chain in commit order), so audit_append() does not insert at
+ * once: the row goes out with COMMIT, in the same round trip (db_defer, dispatch.c). */
 #ifndef LOGBOOK_AUDIT_H
 #define LOGBOOK_AUDIT_H
 
@@ -19,8 +20,12 @@ struct audit_event {
 	struct json_object *after;       /* borrowed; NULL for none */
 };
 
-/* Inserts one audit row. When both before and after are objects, only the members that
- * differ are stored (a diff). Returns 0, or -1 with the problem set. */
+/* Queues one audit row for the request's COMMIT. When both before and after are objects, only
+ * the members that differ are stored (a diff). Returns 0, or -1 with the problem set. */
 int	audit_append(struct request *r, const struct audit_event *e);
+
+/* Inserts the row now, committed even if the request then fails (a failed login: the answer
+ * is an error, the attempt must still be on record). Outside a transaction it commits alone. */
+int	audit_append_now(struct request *r, const struct audit_event *e);
 
 #endif

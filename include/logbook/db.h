@@ -80,6 +80,14 @@ int	db_batch_add_sql(struct db_batch *b, const char *sql, int nparams, const cha
 /* Runs the batch in one round trip. 0, or -1 with the problem set from the first error. */
 int	db_batch_run(struct request *r, struct db_batch *b);
 
+/* Queues a statement to run just before COMMIT, in the same round trip (dispatch sends them).
+ * values must live in the arena. Use it for audit rows: see audit.h. */
+void	db_defer(struct request *r, struct db_stmt *st, int nparams, const char *const *values);
+
+/* Runs the deferred statements and COMMIT in one round trip (opening the transaction first if
+ * none is open). 0, or -1 with the problem set and the transaction rolled back by the caller. */
+int	db_commit_deferred(struct request *r);
+
 /* Quotes an identifier with PQescapeIdentifier into the arena; NULL (and a problem) on failure.
  * Callers validate identifiers against the key pattern first. */
 char	*db_quote_ident(struct request *r, const char *ident);

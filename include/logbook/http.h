@@ -10,6 +10,7 @@
 #include <fcgiapp.h>
 
 #include "logbook/arena.h"
+#include "logbook/db.h"
 #include "logbook/jwt_auth.h"
 #include "logbook/problem.h"
 
@@ -49,6 +50,10 @@ struct request {
 	char                   *raw_body;     /* read once by request_body(), NUL-terminated */
 	long                    raw_body_len;
 	struct json_object     *json_body;    /* parsed once by request_json_body() */
+
+	/* Statements that run at COMMIT, in one round trip with it (db_defer): the audit rows,
+	 * so that the audit chain's lock is held for the commit alone. */
+	struct db_batch        *at_commit;
 
 	/* The reply is buffered until dispatch has committed the request's transaction, so a
 	 * client never sees a success that the database then refused. Streams skip the buffer. */

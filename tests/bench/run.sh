@@ -7,7 +7,8 @@
 #                                                 (tests/bench/save.pgbench)
 # Load: wrk (and pgbench) with BENCH_CONNECTIONS (32) for BENCH_SECONDS (10) each, over
 # BENCH_ENTRIES (1000) entries picked at random. The stack is a throwaway one under
-# var/bench (removed at the end); results go to stdout and var/bench-results.md.
+# var/bench (removed at the end unless BENCH_KEEP=1); results go to stdout and
+# var/bench-results.md.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 
@@ -35,6 +36,10 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 
 finish() {
 	trap - EXIT INT TERM
+	if [ -n "${BENCH_KEEP:-}" ]; then # for a closer look: the stack stays up
+		say "kept: $LOGBOOK_VAR and $WORK; stop with LOGBOOK_VAR=$LOGBOOK_VAR bash $STACK stop"
+		return
+	fi
 	[ -f "$WORK/bare.pid" ] && kill "$(cat "$WORK/bare.pid")" 2>/dev/null || true
 	bash "$STACK" stop >/dev/null 2>&1 || true
 	rm -rf "$LOGBOOK_VAR" "$WORK"
@@ -120,7 +125,7 @@ pgbench_run() {
 	local name=$1 script=$2
 	(cd "$WORK" && "$PG_BIN/pgbench" -n -M prepared -c "$CONNS" -j 2 -T "$SECONDS_EACH" \
 		-D entries="$ENTRIES" -f "$ROOT/tests/bench/$script" -l --log-prefix="$name" \
-		-U "$SU" logbook >"$WORK/$name.pgbench" 2>&1) || { say "pgbench $name failed:"; cat "$WORK/$name.pgbench" >&2; exit 1; }
+		-U logbook_app logbook >"$WORK/$name.pgbench" 2>&1) || { say "pgbench $name failed:"; cat "$WORK/$name.pgbench" >&2; exit 1; }
 	local tps n p50 p99
 	tps=$(awk '/^tps = / {print $3; exit}' "$WORK/$name.pgbench")
 	cat "$WORK/$name".[0-9]* 2>/dev/null | awk '{print $3}' | sort -n >"$WORK/$name.lat"
@@ -139,7 +144,7 @@ read -r pgs_tps pgs_p50 pgs_p99 < <(pgbench_run pg-save save.pgbench)
 read -r save_rps save_p50 save_p99 < <(wrk_run api-save put.lua)
 rss_after=$(rss_kb)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", b > 0 ? 100 * a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", (b > 0 ? 100 * a / b : 0) }'; }
 {
 	echo "# make bench, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $WORKERS workers, $CONNS connections, ${SECONDS_EACH}s each"
 	echo
