@@ -141,6 +141,36 @@ attach_audit(struct request *r, const struct tpl_def *def, const struct schema_p
 	return 0;
 }
 
+/* What a failed DDL statement means for the designer. An object already in the way (a
+ * table someone made by hand in tpl_<key>) or a row that broke a new constraint after the
+ * conflict queries ran is a conflict with the database as it is (409), not a bug; the
+ * transaction is rolled back by dispatch, so nothing of the plan stays. Anything else keeps
+ * db_fail()'s answer. */
+static int
+ddl_failed(struct request *r, const struct plan_op *op, const char *version)
+{
+	static const char *const conflicts[] = {
+		"42P06", "42P07", "42701", "42710", /* duplicate schema, table, column, object */
+		"23", /* integrity: a row changed between the conflict query and the DDL */
+		NULL,
+	};
+	const char *msg = PQerrorMessage(r->app->db.conn), *p;
+	char       *why;
+	size_t      i;
+
+	for (i = 0; conflicts[i] != NULL; i++)
+		if (strncmp(r->problem.sqlstate, conflicts[i], strlen(conflicts[i])) == 0)
+			break;
+	if (conflicts[i] == NULL)
+		return -1;
+	if ((p = strstr(msg, ":  ")) != NULL) /* "ERROR:  relation ... exists\n" */
+		msg = p + 3;
+	why = arena_strdup(r->arena, msg);
+	why[strcspn(why, "\n")] = '\0';
+	return PROBLEM(r, 409, "schema-conflict", "version %s cannot be published: %s failed (%s);"
+	    " nothing was changed", version, op->description, why);
+}
+
 int
 handle_templates_publish(struct request *r)
 {
@@ -213,7 +243,7 @@ handle_templates_publish(struct request *r)
 	}
 	for (i = 0; i < plan.nops; i++)
 		if (db_exec_sql(r, plan.ops[i].sql, 0, NULL) == NULL)
-			return -1;
+			return ddl_failed(r, &plan.ops[i], version);
 	if (attach_audit(r, next, &plan) != 0 || tstore_mark_published(r, key, version) == NULL ||
 	    tstore_touch(r, key) == NULL)
 		return -1;
