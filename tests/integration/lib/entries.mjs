@@ -164,7 +164,7 @@ export async function driveTo(id, section, state) {
 // A valid save body for the `readings` section, identified by n (in the section and every row).
 export function readingsBody(n, rows = 3) {
 	return {
-		data: { n, temperature: `${n}.5`, count: n, note: `payload ${n}` },
+		data: { n, temperature: `${n % 100}.5`, count: n, note: `payload ${n}` },
 		tables: {
 			readings: Array.from({ length: rows }, (_, i) => ({ n, label: `row ${i} of ${n}`, value: `${i}.${n}` })),
 		},
