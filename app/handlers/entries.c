@@ -10,6 +10,7 @@
 #include "logbook/entries.h"
 #include "logbook/entry_json.h"
 #include "logbook/entry_store.h"
+#include "logbook/entry_versions.h"
 #include "logbook/handlers.h"
 #include "logbook/http.h"
 #include "logbook/json_util.h"
@@ -40,27 +41,36 @@ entry_id_param(struct request *r, const char *id)
 	return 0;
 }
 
-/* Reads the whole entry (metadata, every section's state, data and table rows) and replies. */
+/* Reads the whole entry (metadata, every section's state, data and table rows) and replies.
+ * When this worker already knows the entry's template version, that is one round trip. */
 static int
 entry_reply(struct request *r, int status, const char *id)
 {
 	const char        **idp = arena_alloc(r->arena, sizeof(*idp));
 	struct db_batch     b;
-	PGresult           *meta;
+	PGresult           *meta = NULL;
 	struct tc_version  *v;
 	struct json_object *body, *sections;
-	int                 states, *reads, i, j, k;
+	char                key[41];
+	int                 version, meta_at = -1, states, *reads, i, j, k;
 	size_t              s, t;
 
 	*idp = id;
-	db_batch_init(&b, r->arena);
-	if ((meta = estore_entry(r, id)) == NULL)
-		return -1;
-	if (PQntuples(meta) == 0)
-		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
-	if ((v = tcache_get(r, PQgetvalue(meta, 0, 1), atoi(PQgetvalue(meta, 0, 2)))) == NULL)
+	if ((version = entry_versions_get(id, key)) == 0) {
+		if ((meta = estore_entry(r, id)) == NULL)
+			return -1;
+		if (PQntuples(meta) == 0)
+			return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
+		snprintf(key, sizeof(key), "%s", PQgetvalue(meta, 0, 1));
+		version = atoi(PQgetvalue(meta, 0, 2));
+		entry_versions_put(id, key, version);
+	}
+	if ((v = tcache_get(r, key, version)) == NULL)
 		return -1;
 	/* One round trip for all the section data, whatever the number of sections and tables. */
+	db_batch_init(&b, r->arena);
+	if (meta == NULL)
+		meta_at = estore_entry_batch(&b, idp);
 	states = estore_sections_batch(&b, idp);
 	for (s = 0, k = 0; s < v->def->nsections; s++)
 		k += 1 + (int)v->def->sections[s].ntables;
@@ -72,6 +82,16 @@ entry_reply(struct request *r, int status, const char *id)
 	}
 	if (db_batch_run(r, &b) != 0)
 		return -1;
+	if (meta == NULL)
+		meta = b.res[meta_at];
+	if (PQntuples(meta) == 0)
+		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
+	/* A remembered version can only be wrong if a create this worker saw never committed and
+	 * the id came back under another template: read again the slow way. */
+	if (strcmp(PQgetvalue(meta, 0, 1), key) != 0 || atoi(PQgetvalue(meta, 0, 2)) != version) {
+		entry_versions_put(id, PQgetvalue(meta, 0, 1), atoi(PQgetvalue(meta, 0, 2)));
+		return entry_reply(r, status, id);
+	}
 
 	sections = json_object_new_object();
 	for (s = 0, k = 0; s < v->def->nsections; s++) {
@@ -152,6 +172,8 @@ handle_entries_create(struct request *r)
 		return -1;
 	if (PQntuples(res) == 0)
 		return estore_create_why(r, id, r->params[0]);
+	/* If the transaction then fails, the remembered version only ever answers for this id. */
+	entry_versions_put(id, r->params[0], atoi(PQgetvalue(res, 0, 0)));
 	ev.object_id = id;
 	ev.after = json_own(r, json_object_new_object());
 	json_object_object_add(ev.after, "template", json_object_new_string(r->params[0]));

@@ -1,0 +1,43 @@
+/* entry_versions.c — see entry_versions.h. */
+#include <string.h>
+#include <strings.h>
+
+#include "logbook/domain/naming.h"
+#include "logbook/entry_versions.h"
+
+struct slot {
+	char id[37];
+	char key[41];
+	int  version;
+};
+
+static struct slot slots[ENTRY_VERSIONS_SLOTS];
+
+static struct slot *
+slot_for(const char *id)
+{
+	return &slots[naming_fnv1a32(id) % ENTRY_VERSIONS_SLOTS];
+}
+
+int
+entry_versions_get(const char *id, char key[41])
+{
+	struct slot *s = slot_for(id);
+
+	if (s->version == 0 || strcasecmp(s->id, id) != 0)
+		return 0;
+	memcpy(key, s->key, sizeof(s->key));
+	return s->version;
+}
+
+void
+entry_versions_put(const char *id, const char *key, int version)
+{
+	struct slot *s = slot_for(id);
+
+	if (strlen(id) >= sizeof(s->id) || strlen(key) >= sizeof(s->key))
+		return;
+	strcpy(s->id, id);
+	strcpy(s->key, key);
+	s->version = version;
+}
