@@ -238,6 +238,24 @@ test('type changes every value allows are applied with USING, the values kept', 
 	assert.deepEqual(bad.json.errors.map((e) => `${e.path} ${e.code}`), ['data.code type']);
 });
 
+// Bug (app/store/template_cache.c, not the publish code): each version's generated upsert
+// casts every value to that version's own column type ("$6::text"), and PostgreSQL has no
+// assignment cast from text to bigint or text[]. So after a later version changes a column
+// text -> integer (or choice -> multichoice), every save of a draft section of an entry made
+// with an earlier version fails with 42804 -> 500, whatever the values.
+test('a draft of an older version still saves after a later version changed a column type', {
+	todo: 'template_cache.c: old versions\' upserts cast to their own types; 42804 -> 500',
+}, async () => {
+	// e1 and e2 are v1 entries (code: text); v3 made code an integer column.
+	const ok = await saveSection(E.e2, 'log', { reading: 3, level: 'low', code: '8', count: -2, ref: 1, obsolete: 'old2' });
+	assert.equal(ok.status, 200, ok.text);
+	assert.equal((await getEntry(E.e2)).sections.log.data.code, '8');
+	// A value v1 allows but the column no longer can hold: refused with its path, not a 500.
+	const bad = await saveSection(E.e2, 'log', { reading: 3, code: 'abc', obsolete: 'old2' });
+	assertProblem(bad, 422);
+	assert.ok(bad.json.errors?.some((e) => e.path === 'data.code'), bad.text);
+});
+
 test('text -> integer with a value that is not a number is refused; a change no value survives is 422', async () => {
 	const V3 = variant(V2, (d, { field }) => {
 		field('count').type = 'decimal';
@@ -385,4 +403,30 @@ test('a publish that fails midway leaves nothing behind', async () => {
 	assert.equal(e2.template_version, 2);
 	await saveSectionOk(e2.id, 'second', { y: 'yes' });
 	assert.deepEqual(rowsOf(schema, 'second', ['y']), [['yes']]);
+});
+
+// Bug (app/store/template_cache.c / entry_json.c, not the publish code): the read statements
+// of a version turn each column to text and parse it as that version's field type; after a
+// later version changes choice -> multichoice, the column holds {a}, and an entry of the old
+// version reads "{a}", a value its own version does not even allow.
+test('an entry of an older version reads its value after choice -> multichoice', {
+	todo: 'template_cache.c reads the text[] column as the old choice type: "{a}"',
+}, async () => {
+	const key = 't3_tomulti';
+	const v1 = { key, sections: [{ key: 's', fields: [{ key: 'c', type: 'choice', choices: ['a', 'b'] }] }] };
+	await createTemplate(v1);
+	await publishOk(key, 1);
+	const old = await newEntry(key);
+	await saveSectionOk(old.id, 's', { c: 'a' });
+	const v2 = structuredClone(v1);
+	v2.sections[0].fields[0].type = 'multichoice';
+	const draft = await putDraft(key, v2);
+	await publishOk(key, draft.json.version);
+	assert.equal(columnsOf(`tpl_${key}`, 's').c.type, 'text[]');
+	assert.deepEqual(rowsOf(`tpl_${key}`, 's', ['c']), [['{a}']], 'the value converted with USING ARRAY[c]');
+	const fresh = await newEntry(key);
+	assert.deepEqual((await saveSectionOk(fresh.id, 's', { c: ['b', 'a'] })).data.c, ['b', 'a']);
+	const got = await getEntry(old.id);
+	assert.equal(got.template_version, 1);
+	assert.equal(got.sections.s.data.c, 'a');
 });

@@ -444,3 +444,22 @@ test('SQL in titles, labels, help, choices and defaults is stored verbatim and n
 	assert.equal(t.json.title, evil.title);
 	assert.equal(t.json.description, evil.description);
 });
+
+test('concurrent creates, drafts and publishes: one wins, the others get 409 or 412', async () => {
+	const body = (title) => ({ key: 't3_race', title, sections: [{ key: 'main', fields: [{ key: 'n', type: 'integer' }] }] });
+	let res = await Promise.all([1, 2, 3, 4].map((i) => request('POST', '/api/v1/templates', { token: designer, body: body(`racer ${i}`) })));
+	assert.deepEqual(res.map((r) => r.status).sort(), [201, 409, 409, 409], res.map((r) => r.text).join('\n'));
+
+	const etag = (await getTemplate('t3_race')).headers.etag;
+	res = await Promise.all([1, 2, 3].map((i) => request('PUT', '/api/v1/templates/t3_race/draft', {
+		token: designer, headers: { 'If-Match': etag }, body: body(`edit ${i}`),
+	})));
+	assert.deepEqual(res.map((r) => r.status).sort(), [200, 412, 412], res.map((r) => r.text).join('\n'));
+	const winner = res.find((r) => r.status === 200).json.title;
+	assert.equal((await getTemplate('t3_race')).json.title, winner);
+
+	res = await Promise.all([1, 2, 3].map(() => publish('t3_race', 1)));
+	assert.deepEqual(res.map((r) => r.status).sort(), [200, 409, 409], res.map((r) => r.text).join('\n'));
+	assert.deepEqual(tablesOf('tpl_t3_race'), ['main']);
+	assert.deepEqual((await templateAudit('t3_race')).map((a) => a.action), ['create', 'update', 'publish']);
+});
