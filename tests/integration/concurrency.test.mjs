@@ -4,11 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, workerPids, WORKERS } from './lib/index.mjs';
-import { psql } from './lib/psql.mjs';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request, workerPids, WORKERS, LOGBOOK_VAR } from './lib/index.mjs';
+import { psql, superuser } from './lib/psql.mjs';
 import {
-	user, author, reviewer, approver, auditor, publishTemplate, templateKey,
-	createEntry, sectionOf, save, transition, step, driveTo, readingsBody,
+	TAG, user, author, reviewer, approver, auditor, publishTemplate, templateKey,
+	createEntry, sectionOf, save, transition, step, driveTo, readingsBody, randomUUID,
 } from './lib/entries.mjs';
 
 const KEY = templateKey('concurrency');
@@ -199,6 +202,79 @@ test('SIGKILL of workers in the middle of saves: each section is fully old or fu
 	await step(entries[0], 'readings', 'submit', author);
 	await step(entries[0], 'readings', 'start_review', reviewer);
 	await step(entries[0], 'readings', 'approve', approver);
+	// The audit chain is whole: no half-written row from a killed transaction.
+	const verify = await request('GET', '/api/v1/audit/verify', { token: auditor });
+	assert.equal(verify.status, 200, verify.text);
+	assert.equal(verify.json.ok, true, verify.text);
+});
+
+test('parallel creation: one client id 5 times -> one 201 and 409s; one Idempotency-Key 5 times -> one entry, the same answer', async () => {
+	const id = randomUUID();
+	let responses = await Promise.all(Array.from({ length: 5 }, (_, i) =>
+		request('POST', `/api/v1/templates/${KEY}/entries`, { token: author, body: { id, title: `attempt ${i}` } })));
+	assert.deepEqual(tally(responses), { 201: 1, 409: 4 }, responses.map((r) => r.text).join('\n'));
+	const winner = responses.find((r) => r.status === 201).json;
+	assert.equal((await sectionOf(id, 'readings')).state, 'draft');
+	let rows = await auditRows(`object_type=entry&object_id=${id}&action=create`);
+	assert.equal(rows.length, 1);
+	assert.equal(rows[0].after.title, winner.title);
+
+	const creator = user('parallel-idem', ['author']);
+	const key = `parallel-${TAG}-${randomUUID()}`;
+	responses = await Promise.all(Array.from({ length: 5 }, () =>
+		request('POST', `/api/v1/templates/${KEY}/entries`, {
+			token: creator, body: { title: 'once' }, headers: { 'Idempotency-Key': key },
+		})));
+	assert.deepEqual(tally(responses), { 201: 5 }, responses.map((r) => r.text).join('\n'));
+	assert.equal(new Set(responses.map((r) => r.text)).size, 1, 'every answer is the first one');
+	assert.equal(responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 4);
+	const list = await request('GET', `/api/v1/entries?author=${TAG}-parallel-idem`, { token: auditor });
+	assert.equal(list.status, 200, list.text);
+	assert.equal(list.json.items.length, 1, 'one entry');
+	rows = await auditRows(`object_type=entry&object_id=${responses[0].json.id}&action=create`);
+	assert.equal(rows.length, 1, 'one audit row');
+});
+
+// Runs sql with psql as the superuser in the background; resolves when psql exits.
+function psqlAsync(sql) {
+	return new Promise((resolve, reject) => {
+		const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', join(LOGBOOK_VAR, 'run'),
+			'-U', superuser(), '-d', 'logbook'], { stdio: ['pipe', 'pipe', 'pipe'] });
+		let err = '';
+		child.stderr.on('data', (d) => { err += d; });
+		child.on('error', reject);
+		child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`psql: ${err}`))));
+		child.stdin.end(sql);
+	});
+}
+
+test('a deadlock with another session is retried inside the server: the save answers 200, done once', { timeout: 30000 }, async () => {
+	const e = await createEntry(KEY);
+	let res = await save(e.id, 'readings', readingsBody(1), { ifMatch: '*' });
+	assert.equal(res.status, 200, res.text);
+	// The other session locks the entry row, waits until the save holds the section row and
+	// waits for the entry row, then asks for the section row: a cycle. The save waited first,
+	// so its deadlock check fires first and it is the one aborted (40P01).
+	const other = psqlAsync(`BEGIN;
+UPDATE entries SET title = title WHERE id = '${e.id}';
+SELECT pg_sleep(0.6);
+UPDATE entry_sections SET updated_at = updated_at WHERE entry_id = '${e.id}' AND section = 'readings';
+ROLLBACK;`);
+	await sleep(200);
+	const rid = `${TAG}-deadlock-${randomUUID()}`;
+	res = await save(e.id, 'readings', readingsBody(2, 2), { ifMatch: res.json.etag, headers: { 'X-Request-Id': rid } });
+	await other;
+	assert.equal(res.status, 200, res.text);
+	assert.equal(res.headers['x-request-id'], rid);
+	const s = await sectionOf(e.id, 'readings');
+	assert.equal(s.data.n, 2);
+	assert.equal(s.tables.readings.length, 2);
+	assert.equal((await history(e.id, 'readings')).length, 2, 'saved once');
+	const rows = (await auditRows(`object_type=entry&object_id=${e.id}&action=save`));
+	assert.equal(rows.length, 2);
+	assert.equal(rows[1].request_id, rid);
+	const log = readFileSync(join(LOGBOOK_VAR, 'log', 'workers.log'), 'utf8');
+	assert.match(log, new RegExp(`req=${rid}: 40P01, attempt 1 of \\d`), 'the worker retried after the deadlock');
 });
 
 // readingsBody(n) as GET reads it back (decimals as strings, absent optional fields null).
