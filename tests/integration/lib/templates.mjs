@@ -138,10 +138,11 @@ WHERE a.attrelid = ${REL} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.att
 	return cols;
 }
 
-// {constraint name: pg_get_constraintdef} of schema.table.
+// {constraint name: pg_get_constraintdef} of schema.table: checks, keys, uniques (not the
+// constraint triggers the audit trail attaches).
 export function constraintsOf(schema, table) {
 	const rows = psql(`SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-WHERE conrelid = ${REL} ORDER BY conname COLLATE "C"`, { vars: { s: schema, t: table } });
+WHERE conrelid = ${REL} AND contype <> 't' ORDER BY conname COLLATE "C"`, { vars: { s: schema, t: table } });
 	return Object.fromEntries(rows);
 }
 
