@@ -41,42 +41,57 @@ datetime_json(const char *text)
 	return json_object_new_string(out);
 }
 
-/* Parses a PostgreSQL text[] literal ({a,"b c",NULL}) into a JSON array of strings. */
-static struct json_object *
-pg_array_json(const char *s)
+/* Splits a PostgreSQL one-dimensional text[] literal ({a,"b c",NULL}) into n strings (NULL
+ * for an unquoted NULL), malloc'd as one block the caller frees. Returns the count. */
+static size_t
+pg_array_split(const char *s, char ***out)
 {
-	struct json_object *arr = json_object_new_array();
-	char               *buf = malloc(strlen(s) + 1);
+	size_t len = strlen(s), n = 0, cap = 1, i;
+	char **items, *buf;
 
-	if (buf == NULL || *s++ != '{') {
-		free(buf);
-		return arr;
-	}
-	while (*s != '\0' && *s != '}') {
-		size_t n = 0;
+	for (i = 0; i < len; i++)
+		cap += s[i] == ',';
+	/* Pointers first, then the unescaped text: one allocation. */
+	items = malloc(cap * sizeof(*items) + len + 1);
+	*out = items;
+	if (items == NULL || *s++ != '{')
+		return 0;
+	buf = (char *)(items + cap);
+	while (*s != '\0' && *s != '}' && n < cap) {
+		char *start = buf;
 
 		if (*s == '"') {
 			for (s++; *s != '\0' && *s != '"'; s++) {
 				if (*s == '\\' && s[1] != '\0')
 					s++;
-				buf[n++] = *s;
+				*buf++ = *s;
 			}
 			if (*s == '"')
 				s++;
-			buf[n] = '\0';
-			json_object_array_add(arr, json_object_new_string_len(buf, (int)n));
+			*buf++ = '\0';
+			items[n++] = start;
 		} else {
 			while (*s != '\0' && *s != ',' && *s != '}')
-				buf[n++] = *s++;
-			buf[n] = '\0';
-			/* Choices never hold SQL NULLs; an unquoted NULL would be one. */
-			json_object_array_add(arr, strcmp(buf, "NULL") == 0 ? NULL :
-			    json_object_new_string_len(buf, (int)n));
+				*buf++ = *s++;
+			*buf++ = '\0';
+			items[n++] = strcmp(start, "NULL") == 0 ? NULL : start;
 		}
 		if (*s == ',')
 			s++;
 	}
-	free(buf);
+	return n;
+}
+
+static struct json_object *
+pg_array_json(const char *s)
+{
+	struct json_object *arr = json_object_new_array();
+	char              **items;
+	size_t              i, n = pg_array_split(s, &items);
+
+	for (i = 0; i < n; i++)
+		json_object_array_add(arr, items[i] != NULL ? json_object_new_string(items[i]) : NULL);
+	free(items);
 	return arr;
 }
 
@@ -164,4 +179,42 @@ entry_tables_from_values(const struct tpl_section *s, const struct section_value
 		json_object_object_add(tables, t->key, rows);
 	}
 	return tables;
+}
+
+struct json_object *
+entry_data_from_array(const struct tpl_section *s, const char *literal)
+{
+	struct json_object *data = json_object_new_object();
+	char              **items = NULL;
+	size_t              i, n = literal != NULL ? pg_array_split(literal, &items) : 0;
+
+	for (i = 0; i < s->nfields; i++)
+		json_object_object_add(data, s->fields[i].key,
+		    i < n ? entry_value_json(s->fields[i].type, items[i]) : NULL);
+	free(items);
+	return data;
+}
+
+struct json_object *
+entry_rows_from_json(const struct tpl_table *t, const char *text)
+{
+	struct json_object *rows = json_object_new_array(), *in;
+	size_t              r, c, n;
+
+	if (text == NULL || (in = json_tokener_parse(text)) == NULL)
+		return rows;
+	n = json_object_is_type(in, json_type_array) ? json_object_array_length(in) : 0;
+	for (r = 0; r < n; r++) {
+		struct json_object *cells = json_object_array_get_idx(in, r), *row = json_object_new_object();
+
+		for (c = 0; c < t->ncolumns; c++) {
+			struct json_object *cell = json_object_array_get_idx(cells, c);
+
+			json_object_object_add(row, t->columns[c].key, entry_value_json(t->columns[c].type,
+			    cell != NULL ? json_object_get_string(cell) : NULL));
+		}
+		json_object_array_add(rows, row);
+	}
+	json_object_put(in);
+	return rows;
 }

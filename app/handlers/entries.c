@@ -41,21 +41,19 @@ entry_id_param(struct request *r, const char *id)
 	return 0;
 }
 
-/* Reads the whole entry (metadata, every section's state, data and table rows) and replies.
- * When this worker already knows the entry's template version, that is one round trip. */
+/* Reads the whole entry — metadata, every section's state, data and table rows — with the
+ * version's single-row statement (template_cache.h) and replies. When this worker already
+ * knows the entry's template version, that is one round trip and one statement. */
 static int
 entry_reply(struct request *r, int status, const char *id)
 {
-	const char        **idp = arena_alloc(r->arena, sizeof(*idp));
-	struct db_batch     b;
-	PGresult           *meta = NULL;
+	PGresult           *meta, *row;
 	struct tc_version  *v;
 	struct json_object *body, *sections;
 	char                key[41];
-	int                 version, meta_at = -1, states, *reads, i, j, k;
+	int                 version, col;
 	size_t              s, t;
 
-	*idp = id;
 	if ((version = entry_versions_get(id, key)) == 0) {
 		if ((meta = estore_entry(r, id)) == NULL)
 			return -1;
@@ -67,64 +65,44 @@ entry_reply(struct request *r, int status, const char *id)
 	}
 	if ((v = tcache_get(r, key, version)) == NULL)
 		return -1;
-	/* One round trip for all the section data, whatever the number of sections and tables. */
-	db_batch_init(&b, r->arena);
-	if (meta == NULL)
-		meta_at = estore_entry_batch(&b, idp);
-	states = estore_sections_batch(&b, idp);
-	for (s = 0, k = 0; s < v->def->nsections; s++)
-		k += 1 + (int)v->def->sections[s].ntables;
-	reads = arena_alloc(r->arena, sizeof(int) * (size_t)(k + 1));
-	for (s = 0, k = 0; s < v->def->nsections; s++) {
-		reads[k++] = db_batch_add(&b, &v->sections[s].read, 1, idp);
-		for (t = 0; t < v->def->sections[s].ntables; t++)
-			reads[k++] = db_batch_add(&b, &v->sections[s].tables[t].read, 1, idp);
-	}
-	if (db_batch_run(r, &b) != 0)
+	v->read_entry_params[0] = id;
+	if ((row = db_exec(r, &v->read_entry, (int)v->def->nsections + 1, v->read_entry_params)) == NULL)
 		return -1;
-	if (meta == NULL)
-		meta = b.res[meta_at];
-	if (PQntuples(meta) == 0)
+	if (PQntuples(row) == 0)
 		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
 	/* A remembered version can only be wrong if a create this worker saw never committed and
 	 * the id came back under another template: read again the slow way. */
-	if (strcmp(PQgetvalue(meta, 0, 1), key) != 0 || atoi(PQgetvalue(meta, 0, 2)) != version) {
-		entry_versions_put(id, PQgetvalue(meta, 0, 1), atoi(PQgetvalue(meta, 0, 2)));
+	if (strcmp(PQgetvalue(row, 0, 0), key) != 0 || atoi(PQgetvalue(row, 0, 1)) != version) {
+		entry_versions_put(id, PQgetvalue(row, 0, 0), atoi(PQgetvalue(row, 0, 1)));
 		return entry_reply(r, status, id);
 	}
 
 	sections = json_object_new_object();
-	for (s = 0, k = 0; s < v->def->nsections; s++) {
+	for (s = 0; s < v->def->nsections; s++) {
 		const struct tpl_section *sd = &v->def->sections[s];
-		PGresult                 *st = b.res[states];
 		struct json_object       *data, *tables = json_object_new_object();
 
-		data = entry_data_from_row(sd, b.res[reads[k++]]);
+		col = tcache_entry_column(v, s);
+		if (PQgetisnull(row, 0, col)) /* cannot happen: sections are created with the entry */
+			continue;
+		data = entry_data_from_array(sd, db_value(row, 0, col + 5));
 		for (t = 0; t < sd->ntables; t++)
 			json_object_object_add(tables, sd->tables[t].key,
-			    entry_rows_from_result(&sd->tables[t], b.res[reads[k++]]));
-		for (i = 0, j = -1; i < PQntuples(st); i++)
-			if (strcmp(PQgetvalue(st, i, 0), sd->key) == 0)
-				j = i;
-		if (j < 0) { /* cannot happen: sections are created with the entry */
-			json_object_put(data);
-			json_object_put(tables);
-			continue;
-		}
-		json_object_object_add(sections, sd->key, entry_section_json(r, PQgetvalue(st, j, 1),
-		    PQgetvalue(st, j, 2), PQgetvalue(st, j, 3), PQgetvalue(st, j, 5), PQgetvalue(st, j, 6),
-		    data, tables));
+			    entry_rows_from_json(&sd->tables[t], db_value(row, 0, col + 6 + (int)t)));
+		json_object_object_add(sections, sd->key, entry_section_json(r, PQgetvalue(row, 0, col),
+		    PQgetvalue(row, 0, col + 1), PQgetvalue(row, 0, col + 2), PQgetvalue(row, 0, col + 3),
+		    PQgetvalue(row, 0, col + 4), data, tables));
 	}
 	body = json_object_new_object();
-	json_object_object_add(body, "id", json_object_new_string(PQgetvalue(meta, 0, 0)));
-	json_object_object_add(body, "template", json_object_new_string(PQgetvalue(meta, 0, 1)));
-	json_object_object_add(body, "template_version", json_object_new_int(atoi(PQgetvalue(meta, 0, 2))));
-	json_object_object_add(body, "title", json_object_new_string(PQgetvalue(meta, 0, 3)));
-	json_object_object_add(body, "created_by", json_object_new_string(PQgetvalue(meta, 0, 4)));
+	json_object_object_add(body, "id", json_object_new_string(id));
+	json_object_object_add(body, "template", json_object_new_string(PQgetvalue(row, 0, 0)));
+	json_object_object_add(body, "template_version", json_object_new_int(atoi(PQgetvalue(row, 0, 1))));
+	json_object_object_add(body, "title", json_object_new_string(PQgetvalue(row, 0, 2)));
+	json_object_object_add(body, "created_by", json_object_new_string(PQgetvalue(row, 0, 3)));
 	json_object_object_add(body, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(meta, 0, 5))));
+	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(row, 0, 4))));
 	json_object_object_add(body, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(meta, 0, 6))));
+	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(row, 0, 5))));
 	json_object_object_add(body, "sections", sections);
 	return reply_json(r, status, body);
 }
@@ -132,9 +110,15 @@ entry_reply(struct request *r, int status, const char *id)
 int
 handle_entries_get(struct request *r)
 {
+	char *id, *p;
+
 	if (entry_id_param(r, r->params[0]) != 0)
 		return -1;
-	return entry_reply(r, 200, r->params[0]);
+	/* UUIDs compare case-insensitively; the reply and the cache use one spelling. */
+	for (p = id = arena_strdup(r->arena, r->params[0]); *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	return entry_reply(r, 200, id);
 }
 
 int

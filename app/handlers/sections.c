@@ -113,41 +113,28 @@ json_text(struct request *r, struct json_object *o)
 	return arena_strdup(r->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 }
 
-/* Text[] literal of one table column for the unnest() insert. */
-static const char *
-column_array(struct request *r, const struct table_values *tv, size_t ncolumns, size_t col)
+/* The normalized texts of one section's fields, or one table row, as a JSON object for the
+ * generated statements (json_populate_record types them by the live table). */
+static struct json_object *
+texts_object(const struct tpl_field *fields, size_t n, const char *const *texts)
 {
-	const char **items = arena_alloc(r->arena, (tv->nrows + 1) * sizeof(*items));
-	size_t       i, len = 3;
-	char        *out, *p;
+	struct json_object *o = json_object_new_object();
+	size_t              i;
 
-	for (i = 0; i < tv->nrows; i++) {
-		items[i] = tv->cells[i * ncolumns + col];
-		len += items[i] != NULL ? 2 * strlen(items[i]) + 3 : 5;
-	}
-	p = out = arena_alloc(r->arena, len);
-	*p++ = '{';
-	for (i = 0; i < tv->nrows; i++) {
-		const char *s;
+	for (i = 0; i < n; i++)
+		json_object_object_add(o, fields[i].key, texts[i] != NULL ? json_object_new_string(texts[i]) : NULL);
+	return o;
+}
 
-		if (i > 0)
-			*p++ = ',';
-		if (items[i] == NULL) {
-			memcpy(p, "NULL", 4);
-			p += 4;
-			continue;
-		}
-		*p++ = '"';
-		for (s = items[i]; *s != '\0'; s++) {
-			if (*s == '"' || *s == '\\')
-				*p++ = '\\';
-			*p++ = *s;
-		}
-		*p++ = '"';
-	}
-	*p++ = '}';
-	*p = '\0';
-	return out;
+static const char *
+rows_json(struct request *r, const struct tpl_table *t, const struct table_values *tv)
+{
+	struct json_object *rows = json_own(r, json_object_new_array());
+	size_t              i;
+
+	for (i = 0; i < tv->nrows; i++)
+		json_object_array_add(rows, texts_object(t->columns, t->ncolumns, tv->cells + i * t->ncolumns));
+	return json_text(r, rows);
 }
 
 /* The caller's roles as a PostgreSQL text[] literal, for audit rows. */
@@ -209,7 +196,7 @@ handle_section_save(struct request *r)
 	const struct tpl_section *s;
 	const char             **audit, **fields;
 	int                      claim, upsert, *inserts;
-	size_t                   i, j;
+	size_t                   i;
 
 	if (request_json_object(r, &body) != 0 || section_load(r, &c) != 0)
 		return -1;
@@ -228,30 +215,27 @@ handle_section_save(struct request *r)
 	tables = json_own(r, entry_tables_from_values(s, &vals));
 
 	claim = batch_start(r, &b, &c, "draft", "draft", "save");
-	fields = arena_alloc(r->arena, (s->nfields + 2) * sizeof(*fields));
+	fields = arena_alloc(r->arena, 3 * sizeof(*fields));
 	fields[0] = c.id;
 	fields[1] = c.section;
-	for (i = 0; i < s->nfields; i++)
-		fields[i + 2] = vals.fields[i];
-	upsert = db_batch_add(&b, (struct db_stmt *)&c.cs->upsert, (int)s->nfields + 2, fields);
+	fields[2] = json_text(r, json_own(r, texts_object(s->fields, s->nfields, vals.fields)));
+	upsert = db_batch_add(&b, (struct db_stmt *)&c.cs->upsert, 3, fields);
 	inserts = arena_alloc(r->arena, (s->ntables + 1) * sizeof(*inserts));
 	for (i = 0; i < s->ntables; i++) {
 		const struct tc_table *ct = &c.cs->tables[i];
-		const char           **cols;
+		const char           **rows;
 		const char           **idp = arena_alloc(r->arena, sizeof(*idp));
 
 		*idp = c.id;
+		inserts[i] = -1;
 		/* Table rows are replaced as a whole, inside the same transaction. */
 		db_batch_add(&b, (struct db_stmt *)&ct->delete_rows, 1, idp);
-		inserts[i] = -1;
 		if (vals.tables[i].nrows == 0)
 			continue;
-		cols = arena_alloc(r->arena, (ct->def->ncolumns + 1) * sizeof(*cols));
-		cols[0] = c.id;
-		for (j = 0; j < ct->def->ncolumns; j++)
-			cols[j + 1] = column_array(r, &vals.tables[i], ct->def->ncolumns, j);
-		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, (int)ct->def->ncolumns + 1,
-		    cols);
+		rows = arena_alloc(r->arena, 2 * sizeof(*rows));
+		rows[0] = c.id;
+		rows[1] = rows_json(r, ct->def, &vals.tables[i]);
+		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, 2, rows);
 	}
 	batch_history(r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
 	/* The audit row goes out with COMMIT (db_defer): the chain stays locked only that long. */

@@ -36,22 +36,6 @@ quote(struct request *r, struct arena *a, const char *ident)
 	return copy;
 }
 
-/* The SQL type a value of this field is cast to on the way in. */
-static const char *
-sql_type(enum field_type t)
-{
-	switch (t) {
-	case FIELD_INTEGER:	return "bigint";
-	case FIELD_DECIMAL:	return "numeric";
-	case FIELD_BOOLEAN:	return "boolean";
-	case FIELD_DATE:	return "date";
-	case FIELD_TIME:	return "time";
-	case FIELD_DATETIME:	return "timestamptz";
-	case FIELD_MULTICHOICE:	return "text[]";
-	default:		return "text";
-	}
-}
-
 /* The text form the read statements return a column in (see entry_json.c for the reverse). */
 static char *
 read_expr(struct arena *a, const char *col, enum field_type t)
@@ -90,7 +74,7 @@ build_table(struct request *r, struct arena *a, const char *schema, const struct
     struct tc_table *t, const char *tag)
 {
 	const struct tpl_table *d = t->def;
-	char                   *table, *cols = "", *reads = "", *casts = "", *params = "", *aliases = "";
+	char                   *table, *cols = "", *reads = "", *picks = "";
 	const char            **q;
 	size_t                  i;
 
@@ -103,17 +87,19 @@ build_table(struct request *r, struct arena *a, const char *schema, const struct
 			return -1;
 	JOIN(a, cols, d->ncolumns, ", ", q[i_]);
 	JOIN(a, reads, d->ncolumns, ", ", read_expr(a, q[i_], d->columns[i_].type));
-	JOIN(a, params, d->ncolumns, ", ", arena_printf(a, "$%zu::text[]", i_ + 2));
-	JOIN(a, aliases, d->ncolumns, ", ", arena_printf(a, "a%zu", i_));
-	JOIN(a, casts, d->ncolumns, ", ", arena_printf(a, "u.a%zu::%s", i_, sql_type(d->columns[i_].type)));
+	JOIN(a, picks, d->ncolumns, ", ", arena_printf(a, "x.%s", q[i_]));
 	stmt_init(a, &t->read, arena_printf(a, "%s:read", tag), arena_printf(a,
 	    "SELECT %s FROM %s WHERE _entry_id = $1::uuid ORDER BY _row_no", reads, t->ident));
 	stmt_init(a, &t->delete_rows, arena_printf(a, "%s:delete", tag), arena_printf(a,
 	    "DELETE FROM %s WHERE _entry_id = $1::uuid", t->ident));
-	/* One statement whatever the number of rows: a text[] per column, unnested together. */
+	/* One statement whatever the number of rows: $2 is a JSON array of row objects whose
+	 * values are the normalized texts. json_populate_record converts them to the columns'
+	 * types as the table has them now, so no type is written here: a later version that
+	 * changes a column's type does not break this version's statement. */
 	stmt_init(a, &t->insert_rows, arena_printf(a, "%s:insert", tag), arena_printf(a,
-	    "INSERT INTO %s (_entry_id, _row_no, %s) SELECT $1::uuid, u.n, %s"
-	    " FROM unnest(%s) WITH ORDINALITY AS u(%s, n)", t->ident, cols, casts, params, aliases));
+	    "INSERT INTO %s (_entry_id, _row_no, %s) SELECT $1::uuid, r.n, %s"
+	    " FROM json_array_elements($2::json) WITH ORDINALITY AS r(v, n),"
+	    " json_populate_record(NULL::%s, r.v) AS x", t->ident, cols, picks, t->ident));
 	return 0;
 }
 
@@ -135,16 +121,18 @@ build_section(struct request *r, struct arena *a, const char *schema, struct tc_
 			return -1;
 	JOIN(a, cols, s->nfields, "", arena_printf(a, ", %s", q[i_]));
 	JOIN(a, reads, s->nfields, "", arena_printf(a, ", %s", read_expr(a, q[i_], s->fields[i_].type)));
-	JOIN(a, vals, s->nfields, "", arena_printf(a, ", $%zu::%s", i_ + 3, sql_type(s->fields[i_].type)));
+	JOIN(a, vals, s->nfields, "", arena_printf(a, ", x.%s", q[i_]));
 	JOIN(a, sets, s->nfields, "", arena_printf(a, ", %s = EXCLUDED.%s", q[i_], q[i_]));
 	stmt_init(a, &cs->read, arena_printf(a, "%s:read", tag), arena_printf(a,
 	    "SELECT _revision::text%s FROM %s WHERE _entry_id = $1::uuid", reads, cs->ident));
 	/* Columns of fields this version does not have are left alone: data is never dropped. */
+	/* $3 is a JSON object of the normalized texts, typed by the live table (see insert_rows). */
 	stmt_init(a, &cs->upsert, arena_printf(a, "%s:upsert", tag), arena_printf(a,
-	    "INSERT INTO %s AS t (_entry_id, _revision%s) VALUES ($1::uuid,"
-	    " (SELECT revision FROM public.entry_sections WHERE entry_id = $1::uuid AND section = $2)%s)"
+	    "INSERT INTO %s AS t (_entry_id, _revision%s) SELECT $1::uuid,"
+	    " (SELECT revision FROM public.entry_sections WHERE entry_id = $1::uuid AND section = $2)%s"
+	    " FROM json_populate_record(NULL::%s, $3::json) AS x"
 	    " ON CONFLICT (_entry_id) DO UPDATE SET _revision = EXCLUDED._revision%s",
-	    cs->ident, cols, vals, sets));
+	    cs->ident, cols, vals, cs->ident, sets));
 	cs->tables = arena_zalloc(a, s->ntables * sizeof(*cs->tables) + 1);
 	for (i = 0; i < s->ntables; i++) {
 		cs->tables[i].def = &s->tables[i];
@@ -152,6 +140,73 @@ build_section(struct request *r, struct arena *a, const char *schema, struct tc_
 		    s->tables[i].key)) != 0)
 			return -1;
 	}
+	return 0;
+}
+
+int
+tcache_entry_column(const struct tc_version *v, size_t section)
+{
+	size_t i;
+	int    col = 6;
+
+	for (i = 0; i < section; i++)
+		col += 6 + (int)v->def->sections[i].ntables;
+	return col;
+}
+
+/* ARRAY[<read_expr of each column, qualified by alias>] */
+static char *
+text_array(struct request *r, struct arena *a, const char *alias, const struct tpl_field *fields,
+    size_t n)
+{
+	char  *out = "";
+	size_t i;
+
+	if (n == 0)
+		return "NULL::text[]";
+	for (i = 0; i < n; i++) {
+		char *q = quote(r, a, fields[i].key);
+
+		if (q == NULL)
+			return NULL;
+		out = arena_printf(a, "%s%s%s", out, i ? ", " : "",
+		    read_expr(a, arena_printf(a, "%s.%s", alias, q), fields[i].type));
+	}
+	return arena_printf(a, "ARRAY[%s]", out);
+}
+
+static int
+build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const char *tag)
+{
+	char  *cols = "", *joins = "", *arr;
+	size_t s, t;
+
+	v->read_entry_params = arena_zalloc(a, (v->def->nsections + 1) * sizeof(char *));
+	for (s = 0; s < v->def->nsections; s++) {
+		const struct tc_section *cs = &v->sections[s];
+		const char              *sa = arena_printf(a, "s%zu", s), *da = arena_printf(a, "d%zu", s);
+
+		v->read_entry_params[s + 1] = cs->def->key;
+		if ((arr = text_array(r, a, da, cs->def->fields, cs->def->nfields)) == NULL)
+			return -1;
+		cols = arena_printf(a, "%s, %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
+		    " %s.updated_at::text, %s::text", cols, sa, sa, sa, sa, sa, arr);
+		joins = arena_printf(a, "%s LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
+		    " AND %s.section = $%zu LEFT JOIN %s %s ON %s._entry_id = e.id",
+		    joins, sa, sa, sa, s + 2, cs->ident, da, da);
+		for (t = 0; t < cs->def->ntables; t++) {
+			const struct tc_table *ct = &cs->tables[t];
+
+			if ((arr = text_array(r, a, "c", ct->def->columns, ct->def->ncolumns)) == NULL)
+				return -1;
+			cols = arena_printf(a, "%s, (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
+			    " WHERE c._entry_id = e.id)::text", cols, arr, ct->ident);
+		}
+	}
+	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag), arena_printf(a,
+	    "SELECT e.template_key, e.template_version::text, e.title, e.created_by,"
+	    " e.created_at::text, e.updated_at::text%s FROM public.entries e%s WHERE e.id = $1::uuid",
+	    cols, joins));
 	return 0;
 }
 
@@ -197,6 +252,8 @@ load(struct request *r, const char *key, int version)
 		    arena_printf(a, "%s:%d:%s", key, version, def->sections[i].key)) != 0)
 			goto fail;
 	}
+	if (build_entry_read(r, a, v, arena_printf(a, "%s:%d", key, version)) != 0)
+		goto fail;
 	return v;
 fail:
 	tpl_def_free(def);

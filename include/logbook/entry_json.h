@@ -23,6 +23,11 @@ struct json_object *entry_data_from_row(const struct tpl_section *s, PGresult *r
 /* [{"<column>": value, ...}, ...] from a table's read statement. */
 struct json_object *entry_rows_from_result(const struct tpl_table *t, PGresult *res);
 
+/* The same shapes from the single-row read of template_cache.h (read_entry): a section's
+ * field texts as a text[] literal (NULL: no row yet), a table's rows as JSON arrays of texts. */
+struct json_object *entry_data_from_array(const struct tpl_section *s, const char *literal);
+struct json_object *entry_rows_from_json(const struct tpl_table *t, const char *text);
+
 /* The same shapes from values the value engine normalized (a save's own reply and history). */
 struct json_object *entry_data_from_values(const struct tpl_section *s, const struct section_values *v);
 struct json_object *entry_tables_from_values(const struct tpl_section *s, const struct section_values *v);
