@@ -33,8 +33,9 @@
 #define EVENTS_DEFAULT_LIMIT 100
 #define EVENTS_MAX_LIMIT     500
 /* First key of the two-key advisory locks that are the waiter slots (the second is the slot
- * number). Any constant works that no other lock of the application uses. */
-#define EVENTS_LOCK_KEY      "7412032"
+ * number). Two-key locks live apart from one-key ones (the migration lock 7412031, the audit
+ * chain's 7412032); a constant of its own still keeps the lock tables easy to read. */
+#define EVENTS_LOCK_KEY      "7412033"
 /* Notifications for events the caller may not see would otherwise wake it for a query each:
  * no more than one query per this many milliseconds while waiting. */
 #define EVENTS_REQUERY_MS    100

@@ -47,6 +47,13 @@ GRANT SELECT, INSERT, UPDATE ON audit_checkpoint TO logbook_app;
 -- Whole rows rather than a diff: out-of-band changes are rare and are what an auditor wants
 -- to see in full.
 --
+-- The row trigger is a constraint trigger deferred to COMMIT: an audit insert holds the
+-- chain's lock until its transaction ends (002_audit.sql), so recording at the moment of the
+-- change would let an operator's open psql transaction stop every write of the application.
+-- Deferred, the lock is held for the COMMIT alone, as for the application's own rows. (An
+-- operator who says SET CONSTRAINTS ALL IMMEDIATE gets the rows at once, and holds the lock.)
+-- TRUNCATE has no deferred form; it is recorded when it happens.
+--
 -- Why not SET LOCAL alone, or a trigger that records everything? A setting can be set by any
 -- session, so it cannot be the only test; and recording the application's own changes twice
 -- would double the trail. Limits: a superuser, or the tables' owner (logbook_app), can still
@@ -105,8 +112,12 @@ BEGIN
 		RAISE EXCEPTION 'audit_attach: % has no _entry_id column', rel
 			USING ERRCODE = 'undefined_column';
 	END IF;
-	EXECUTE format('CREATE OR REPLACE TRIGGER logbook_audit_rows AFTER INSERT OR UPDATE OR DELETE'
-		' ON %s FOR EACH ROW EXECUTE FUNCTION public.audit_external_change(%L)', rel, tag);
+	-- A constraint trigger cannot be CREATE OR REPLACEd: drop and create, in the caller's
+	-- transaction, so no change slips between the two.
+	EXECUTE format('DROP TRIGGER IF EXISTS logbook_audit_rows ON %s', rel);
+	EXECUTE format('CREATE CONSTRAINT TRIGGER logbook_audit_rows AFTER INSERT OR UPDATE OR DELETE'
+		' ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW'
+		' EXECUTE FUNCTION public.audit_external_change(%L)', rel, tag);
 	EXECUTE format('CREATE OR REPLACE TRIGGER logbook_audit_truncate AFTER TRUNCATE'
 		' ON %s FOR EACH STATEMENT EXECUTE FUNCTION public.audit_external_change(%L)', rel, tag);
 END

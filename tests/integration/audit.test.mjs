@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import {
 	request, tokenFor, assertProblem, workerPids, BASE_URL, tlsCertificate,
 } from './lib/index.mjs';
-import { psql, psqlError, superuser, logbookctl } from './lib/psql.mjs';
+import { psql, psqlError, psqlSession, superuser, logbookctl } from './lib/psql.mjs';
 
 const TAG = `t5${process.pid}`;
 const auditor = tokenFor({ sub: `${TAG}-auditor`, name: 'Auditor', roles: ['auditor'] });
@@ -231,6 +231,25 @@ GRANT SELECT, UPDATE ON ${schema}.checks TO ${operator}`, app);
 		assert.equal(rows[1].actor, operator);
 		assert.equal(rows[1].request_id, `${TAG}-spoof`);
 		assert.equal(rows[1].after.note, 'edited');
+
+		// An operator's transaction left open holds up nothing: its audit rows are written at
+		// its COMMIT, so the chain's lock is not held meanwhile.
+		const session = psqlSession({ appName: `${TAG}-operator` });
+		try {
+			session.send(`BEGIN;\nUPDATE ${schema}.checks SET value = 3 WHERE _entry_id = '${entry}';\nSELECT 'updated';`);
+			await session.waitFor('updated');
+			const t = Date.now();
+			await createUser(`${TAG}op`, rid('during-operator-tx'));
+			assert.ok(Date.now() - t < 3000, `a write took ${Date.now() - t} ms during the operator's transaction`);
+			assert.equal((await auditAll(`object_type=entry&object_id=${entry}`)).length, 2, 'nothing before COMMIT');
+			session.send('COMMIT;');
+		} finally {
+			const done = await session.end();
+			assert.equal(done.status, 0, done.stderr);
+		}
+		rows = await auditAll(`object_type=entry&object_id=${entry}`);
+		assert.equal(rows.length, 3);
+		assert.deepEqual([rows[2].action, rows[2].before.value, rows[2].after.value], ['sql_update', 2, 3]);
 
 		// The application's role without the mark is recorded too; then a DELETE.
 		psql(`INSERT INTO ${schema}.checks VALUES ('${other}', 5, 'unmarked')`, app);

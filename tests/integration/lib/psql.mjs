@@ -1,7 +1,8 @@
 // Straight to the stack's database with psql, as an operator would: as the cluster's superuser,
 // the schema owner (logbook_owner) or the application's role (logbook_app). Local connections
 // are trusted on the stack's unix socket, so no password is involved.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
@@ -59,6 +60,41 @@ export function psqlError(sql, options = {}) {
 	if (res.status === 0)
 		throw new Error(`expected psql to fail, but it succeeded: ${sql}`);
 	return res.stderr;
+}
+
+/*
+ * An open psql session, for transactions that stay open while a test does something else:
+ * send(sql) writes to its input, waitFor(text) resolves once its output holds text, end()
+ * closes its input and resolves to {status, stdout, stderr} when it exits.
+ */
+export function psqlSession({ user = superuser(), appName = 'psql' } = {}) {
+	const child = spawn('psql', psqlArgs(user, {}), {
+		env: { ...process.env, PGAPPNAME: appName },
+		stdio: ['pipe', 'pipe', 'pipe'],
+	});
+	let stdout = '', stderr = '';
+	child.stdout.on('data', (d) => { stdout += d; });
+	child.stderr.on('data', (d) => { stderr += d; });
+	const exited = new Promise((resolve) => {
+		child.on('close', (status) => resolve({ status, stdout, stderr }));
+	});
+	return {
+		send(sql) {
+			child.stdin.write(`${sql}\n`);
+		},
+		async waitFor(text, ms = 10000) {
+			const deadline = Date.now() + ms;
+			while (!stdout.includes(text)) {
+				if (Date.now() > deadline || child.exitCode !== null)
+					throw new Error(`psql session: no '${text}' (stdout ${stdout}, stderr ${stderr})`);
+				await sleep(20);
+			}
+		},
+		end() {
+			child.stdin.end();
+			return exited;
+		},
+	};
 }
 
 // The chain's head seq (committed).
