@@ -338,13 +338,16 @@ workers_start() {
 	# setsid: the workers outlive the terminal that started them. -n: spawn-fcgi binds the
 	# socket, then execs multiwatch in place, so $! is multiwatch's pid. setsid forks when
 	# its caller leads a process group (a shell with job control), which would lose the pid;
+	# multiwatch's default gives a worker slot up after 3 deaths within 10 s, even deaths by
+	# kill -9 of healthy workers: -r 50 -t 2000 only gives up on a worker that cannot live for
+	# 2 s, fifty times in a row (a crash loop), and keeps replacing the rest.
 	# such a job is off the terminal's signals anyway, so it goes without.
 	(
 		cd "$VAR"
 		detach=(setsid)
 		[ "$(ps -o pgid= -p "$BASHPID" | tr -d ' ')" != "$BASHPID" ] || detach=()
 		exec "${detach[@]}" spawn-fcgi -n -s "$RUN/logbook.sock" -M 0660 "${drop[@]}" -- \
-			/usr/bin/multiwatch -f "$WORKERS" -s TERM -- "$FCGI_BIN" \
+			/usr/bin/multiwatch -f "$WORKERS" -s TERM -r 50 -t 2000 -- "$FCGI_BIN" \
 			</dev/null >>"$LOG/workers.log" 2>&1
 	) &
 	pid=$!
