@@ -1,4 +1,5 @@
 /* datetime_text.c — RFC 3339-style date/time parsing and normalization; see datetime_text.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "logbook/domain/datetime_text.h"
@@ -44,6 +45,24 @@ days_from_civil(int y, int m, int d)
 
 	return py * 365 + py / 4 - py / 100 + py / 400 + before[m - 1] +
 	    (m > 2 && is_leap(y) ? 1 : 0) + (d - 1);
+}
+
+/* The inverse of days_from_civil. */
+static void
+civil_from_days(int64_t days, int *y, int *m, int *d)
+{
+	int year = (int)(days / 366) + 1, month = 1;
+
+	while (days_from_civil(year + 1, 1, 1) <= days)
+		year++;
+	days -= days_from_civil(year, 1, 1);
+	while (days >= days_in_month(year, month)) {
+		days -= days_in_month(year, month);
+		month++;
+	}
+	*y = year;
+	*m = month;
+	*d = (int)days + 1;
 }
 
 /* Reads YYYY-MM-DD at s (10 bytes available). */
@@ -159,15 +178,6 @@ dt_parse_datetime(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord
 		offset_sec = ((int64_t)oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
 	} else
 		return false;
-	memcpy(out, s, 10);
-	out[10] = 'T';
-	n = 11 + write_time(out + 11, s + 11, used);
-	if (s[i] == 'Z' || s[i] == 'z')
-		out[n++] = 'Z';
-	else {
-		memcpy(out + n, s + i, 6);
-		n += 6;
-	}
 	*ord = (days * SEC_PER_DAY - offset_sec) * USEC_PER_SEC + usec;
 	/* The instant itself must lie in years 0001..9999 UTC, or it could not be written
 	 * back in RFC 3339 (PostgreSQL would show "10000-01-01" or a BC date). */
@@ -175,6 +185,19 @@ dt_parse_datetime(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord
 		out[0] = '\0';
 		return false;
 	}
-	out[n] = '\0';
+	/* Stored as the UTC instant: PostgreSQL takes offsets only up to ±15:59, RFC 3339 up to
+	 * ±23:59, and the API answers in UTC anyway. The fraction stays as written. */
+	{
+		int64_t sec = *ord / USEC_PER_SEC, day = sec / SEC_PER_DAY, tod = sec % SEC_PER_DAY;
+		int     y, mo, d;
+
+		civil_from_days(day, &y, &mo, &d);
+		n = (size_t)snprintf(out, DT_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d,
+		    (int)(tod / 3600), (int)(tod / 60 % 60), (int)(tod % 60));
+		if (used > 8) /* ".f" as written */
+			n += (size_t)snprintf(out + n, DT_TEXT_MAX - n, "%.*s", (int)(used - 8), s + 11 + 8);
+		out[n++] = 'Z';
+		out[n] = '\0';
+	}
 	return true;
 }

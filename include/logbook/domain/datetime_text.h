@@ -5,8 +5,9 @@
  *   time      HH:MM[:SS[.f]] from 00:00 to 23:59:59.999999, f 1..6 digits (no leap second:
  *             PostgreSQL would silently roll 23:59:60 over). Normalized to HH:MM:SS[.f].
  *   datetime  RFC 3339: date, `T` or `t`, HH:MM:SS[.f] (seconds required, f 1..6 digits),
- *             then `Z`, `z` or ±HH:MM (hours 00..23). Normalized with upper-case `T` and `Z`,
- *             offset kept as written, e.g. "2026-11-23T07:35:50.123Z". The instant must
+ *             then `Z`, `z` or ±HH:MM (hours 00..23). Normalized to the UTC instant with the
+ *             fraction as written, e.g. "2026-11-23T08:35:50.123+01:00" ->
+ *             "2026-11-23T07:35:50.123Z" (PostgreSQL refuses offsets beyond ±15:59). The instant must
  *             also lie in 0001..9999 UTC (9999-12-31T23:59:59-14:00 is refused), so every
  *             stored value can be written back in RFC 3339.
  *
