@@ -27,7 +27,8 @@ APP_SRC   := $(filter-out app/main.c app/ctl/%,$(wildcard app/*.c app/*/*.c))
 CTL_SRC   := $(wildcard app/ctl/*.c)
 MIGRATIONS:= $(sort $(wildcard app/migrations/*.sql))
 GEN_SRC   := $(BUILD)/gen/migrations_data.c
-LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o
+LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o \
+             $(BUILD)/obj/gen/openapi_data.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -59,6 +60,11 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 $(GEN_SRC): $(MIGRATIONS) app/scripts/embed-migrations.sh
 	@mkdir -p $(@D)
 	$(Q)sh app/scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+
+# So is the OpenAPI document that GET /api/v1/openapi.json serves.
+$(BUILD)/gen/openapi_data.c: app/openapi.json app/scripts/embed-file.sh
+	@mkdir -p $(@D)
+	$(Q)sh app/scripts/embed-file.sh openapi_document app/openapi.json logbook/openapi.h > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/liblogbook.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -1,6 +1,7 @@
 /* http_reply.c — status, headers and bodies: buffered until dispatch commits, then sent. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json-c/json.h>
 
@@ -48,6 +49,17 @@ put(struct request *r, const char *s)
 	out_put(r, s, strlen(s));
 }
 
+static int
+has_header(const struct request *r, const char *name)
+{
+	const struct response_header *h;
+
+	for (h = r->headers; h != NULL; h = h->next)
+		if (strcasecmp(h->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 send_head(struct request *r, int status, const char *content_type, const char *header_lines)
 {
@@ -65,7 +77,11 @@ send_head(struct request *r, int status, const char *content_type, const char *h
 	}
 	put(r, "X-Request-Id: ");
 	put(r, r->request_id);
-	put(r, "\r\nCache-Control: no-store\r\n");
+	put(r, "\r\n");
+	/* Answers are per user and change under the client: not cached, unless the handler says
+	 * otherwise with a Cache-Control of its own (GET /api/v1/openapi.json). */
+	if (!has_header(r, "Cache-Control"))
+		put(r, "Cache-Control: no-store\r\n");
 	for (h = r->headers; h != NULL; h = h->next) {
 		put(r, h->name);
 		put(r, ": ");

@@ -7,6 +7,7 @@ struct request;
 
 int	handle_healthz(struct request *r);
 int	handle_readyz(struct request *r);
+int	handle_openapi(struct request *r);
 int	handle_me(struct request *r);
 int	handle_login(struct request *r);
 int	handle_users_create(struct request *r);
