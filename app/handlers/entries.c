@@ -131,7 +131,10 @@ handle_entries_create(struct request *r)
 	PGresult                *res;
 	struct audit_event       ev = { .action = "create", .object_type = "entry" };
 
-	if (request_json_object(r, &in) != 0)
+	/* Both members are optional, so an empty body means {}. */
+	if (r->content_length == 0 && r->content_type == NULL)
+		in = json_own(r, json_object_new_object());
+	else if (request_json_object(r, &in) != 0)
 		return -1;
 	json_only_members(r, in, allowed);
 	json_take_string(r, in, "title", 200, 0, &title);

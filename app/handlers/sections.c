@@ -365,9 +365,16 @@ handle_section_history(struct request *r)
 	if (entry_id_param(r, r->params[0]) != 0 ||
 	    (res = estore_history(r, r->params[0], r->params[1])) == NULL)
 		return -1;
-	if (PQntuples(res) == 0)
-		return PROBLEM(r, 404, "not-found", "entry %s has no history for section '%s'",
-		    r->params[0], r->params[1]);
+	/* A section nobody has saved or moved yet has an empty history; an unknown one is 404. */
+	if (PQntuples(res) == 0) {
+		PGresult *exists = estore_section(r, r->params[0], r->params[1]);
+
+		if (exists == NULL)
+			return -1;
+		if (PQntuples(exists) == 0)
+			return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", r->params[0],
+			    r->params[1]);
+	}
 	items = json_object_new_array();
 	for (i = 0; i < PQntuples(res); i++) {
 		struct json_object *h = json_object_new_object();
@@ -388,5 +395,6 @@ handle_section_history(struct request *r)
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "items", items);
+	json_object_object_add(body, "next_cursor", NULL); /* the whole history, oldest first */
 	return reply_json(r, 200, body);
 }

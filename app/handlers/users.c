@@ -182,6 +182,7 @@ handle_users_create(struct request *r)
 	ev.after = json_own(r, user_json(r, res, 0));
 	if (audit_append(r, &ev) != 0)
 		return -1;
+	reply_header(r, "Location", arena_printf(r->arena, "/api/v1/users/%s", username));
 	return reply_user(r, 201, res);
 }
 

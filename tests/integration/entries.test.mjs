@@ -87,6 +87,11 @@ const SECOND_READ = {
 };
 
 test('create: server id, client-supplied UUID (any case), duplicate 409, malformed 422, unknown template 404', async () => {
+	// No body at all: both members are optional.
+	const bare = await request('POST', `/api/v1/templates/${KEY}/entries`, { token: author });
+	assert.equal(bare.status, 201, bare.text);
+	assert.match(bare.json.id, UUID);
+	assert.equal(bare.json.title, '');
 	const e = await createEntry(KEY, { body: { title: 'Night shift' } });
 	assert.match(e.id, UUID);
 	assert.equal(e.template, KEY);
@@ -393,6 +398,10 @@ test('history: 404 for an unknown entry or section; every user may read it', asy
 		const res = await request('GET', `/api/v1/entries/${path}/history`, { token: auditor });
 		assertProblem(res, 404);
 	}
+	// A section nobody has saved or moved yet has an empty history, not a 404.
+	const empty = await request('GET', `/api/v1/entries/${e.id}/sections/readings/history`, { token: auditor });
+	assert.equal(empty.status, 200, empty.text);
+	assert.deepEqual(empty.json, { items: [], next_cursor: null });
 	await save(e.id, 'readings', readingsBody(3), { ifMatch: '*' });
 	for (const token of [author2, reviewer, approver, user('history-designer', ['designer'])]) {
 		const res = await request('GET', `/api/v1/entries/${e.id}/sections/readings/history`, { token });
