@@ -115,8 +115,12 @@ BEGIN
 	-- A constraint trigger cannot be CREATE OR REPLACEd: drop and create, in the caller's
 	-- transaction, so no change slips between the two.
 	EXECUTE format('DROP TRIGGER IF EXISTS logbook_audit_rows ON %s', rel);
+	-- The WHEN clause keeps the application's own writes from queuing a trigger event per row
+	-- only for the function to skip it at COMMIT (the function checks the same again).
 	EXECUTE format('CREATE CONSTRAINT TRIGGER logbook_audit_rows AFTER INSERT OR UPDATE OR DELETE'
 		' ON %s DEFERRABLE INITIALLY DEFERRED FOR EACH ROW'
+		' WHEN (coalesce(current_setting(''logbook.request_id'', true), '''') = '''''
+		' OR session_user <> ''logbook_app'')'
 		' EXECUTE FUNCTION public.audit_external_change(%L)', rel, tag);
 	EXECUTE format('CREATE OR REPLACE TRIGGER logbook_audit_truncate AFTER TRUNCATE'
 		' ON %s FOR EACH STATEMENT EXECUTE FUNCTION public.audit_external_change(%L)', rel, tag);
