@@ -39,7 +39,7 @@ ctl_user(struct config *cfg, int argc, char **argv)
 	    " ON CONFLICT (username) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles,"
 	    " password_hash = EXCLUDED.password_hash, disabled = false, revision = users.revision + 1,"
 	    " updated_at = now() RETURNING username, name, roles, (xmax = 0) AS created)"
-	    " INSERT INTO audit_log (actor, action, object_type, object_id, after)"
+	    " INSERT INTO audit_pending (actor, action, object_type, object_id, after)"
 	    " SELECT 'cli:' || current_user, CASE WHEN created THEN 'create' ELSE 'update' END, 'user',"
 	    " username, jsonb_build_object('username', username, 'name', name, 'roles', roles)"
 	    " FROM u RETURNING object_id, action";
@@ -94,6 +94,7 @@ ctl_user(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "logbookctl: %s", PQresultErrorMessage(res));
 	else {
 		printf("user %s: %sd\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+		PQclear(PQexec(conn, "SELECT audit_seal()")); /* chain the audit row now */
 		rc = 0;
 	}
 	PQclear(res);

@@ -5,6 +5,7 @@
 #include <json-c/json.h>
 
 #include "logbook/app.h"
+#include "logbook/audit.h"
 #include "logbook/audit_query.h"
 #include "logbook/audit_verify.h"
 #include "logbook/db.h"
@@ -35,7 +36,8 @@ handle_audit_list(struct request *r)
 	int                 limit, n, nvalues;
 	PGresult           *res;
 
-	if (audit_filter_from_query(r, &f) != 0 || page_params(r, &limit, &after) != 0)
+	if (audit_filter_from_query(r, &f) != 0 || page_params(r, &limit, &after) != 0 ||
+	    audit_seal_now(r) != 0)
 		return -1;
 	if (after != NULL && !audit_seq_valid(after))
 		return PROBLEM(r, 400, "bad-query", "cursor is not one this server issued");
@@ -86,6 +88,8 @@ handle_audit_verify(struct request *r)
 		whole = 1;
 	else
 		return PROBLEM(r, 400, "bad-query", "full must be true or false");
+	if (audit_seal_now(r) != 0)
+		return -1;
 	if (!whole) {
 		if ((res = db_exec(r, &stmt_checkpoint_get, 0, NULL)) == NULL)
 			return -1;
@@ -180,7 +184,7 @@ handle_audit_export(struct request *r)
 		csv = 1;
 	else
 		return PROBLEM(r, 400, "bad-query", "format must be jsonl or csv");
-	if (audit_filter_from_query(r, &f) != 0)
+	if (audit_filter_from_query(r, &f) != 0 || audit_seal_now(r) != 0)
 		return -1;
 	sql = csv ? audit_select_sql(r->arena, &f, AUDIT_CSV_COLUMNS, 0, values, &nvalues) :
 	    audit_items_sql(r->arena, &f, 0, values, &nvalues);

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "logbook/app.h"
+#include "logbook/audit.h"
 #include "logbook/audit_query.h"
 #include "logbook/auth.h"
 #include "logbook/db.h"
@@ -204,7 +205,7 @@ handle_events(struct request *r)
 	q.values[1] = q.limit;
 
 	deadline = now_ms() + wait * 1000;
-	if ((res = db_exec(r, q.stmt, 2, q.values)) == NULL)
+	if (audit_seal_now(r) != 0 || (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
 		return -1;
 	/* A transaction would hold notifications back until it ends: do not wait inside one. */
 	if (PQntuples(res) == 0 && wait > 0 && PQtransactionStatus(r->app->db.conn) == PQTRANS_IDLE) {
@@ -215,7 +216,7 @@ handle_events(struct request *r)
 		else {
 			/* LISTEN before the second look, so nothing committed in between is missed. */
 			if (db_exec_sql(r, "LISTEN logbook_audit", 0, NULL) == NULL ||
-			    (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
+			    audit_seal_now(r) != 0 || (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
 				rc = -1;
 			last_query = now_ms();
 			while (rc == 0 && PQntuples(res) == 0) {

@@ -1,10 +1,13 @@
 -- The audit trail: append-only and hash-chained.
 --
--- Writers just INSERT (actor, roles, action, object_type, object_id, section, request_id,
--- client_ip, user_agent, before, after); the BEFORE INSERT trigger assigns seq, at, prev_hash
--- and hash under one advisory lock held until COMMIT, so seq order is commit order and the
--- chain has no forks whatever the number of concurrent writers. Put the INSERT last in a
--- transaction, right before COMMIT (the application sends both in one round trip).
+-- Writers INSERT into audit_pending (actor, roles, action, object_type, object_id, section,
+-- request_id, client_ip, user_agent, before, after), in the transaction of the change: no lock,
+-- so concurrent writers never wait for each other. audit_seal() then moves pending rows into
+-- audit_log in order, many per transaction; audit_log's BEFORE INSERT trigger assigns seq,
+-- prev_hash and hash under an advisory lock, so the chain is strictly ordered and has no forks.
+-- The workers call audit_seal() right after answering a request that wrote audit rows, and
+-- every reader of the trail (list, verify, export, events) calls it first, so what a client
+-- reads includes every committed change.
 --
 -- hash = lower-hex SHA-256 of the UTF-8 bytes of (prev_hash || canonical), where prev_hash is
 -- the previous row's hash in lower hex (64 zeros before the first row) and canonical is
@@ -75,7 +78,7 @@ BEGIN
 	PERFORM pg_advisory_xact_lock(7412032);
 	SELECT * INTO head FROM audit_head WHERE only_row;
 	NEW.seq := head.seq + 1;
-	NEW.at := clock_timestamp();
+	NEW.at := coalesce(NEW.at, clock_timestamp()); -- the time of the change, when it was pending
 	NEW.prev_hash := head.hash;
 	NEW.hash := audit_hash(head.hash, NEW);
 	UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE only_row;
@@ -98,5 +101,47 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE OR DELETE ON audit_log
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_log
 	FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
 
+-- Audit rows of committed changes, waiting to be chained. Same row shape, no chain yet.
+CREATE TABLE audit_pending (
+	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+	actor       text NOT NULL,
+	roles       text[] NOT NULL DEFAULT '{}',
+	action      text NOT NULL,
+	object_type text NOT NULL,
+	object_id   text NOT NULL,
+	section     text,
+	request_id  text,
+	client_ip   text,
+	user_agent  text,
+	before      jsonb,
+	after       jsonb
+);
+
+-- Chains every committed pending row, oldest first, in one transaction (one WAL flush for
+-- all of them). One sealer at a time; a second waits and then finds what the first left.
+-- Returns the number of rows chained.
+CREATE FUNCTION audit_seal() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM audit_pending) THEN
+		RETURN 0;
+	END IF;
+	PERFORM pg_advisory_xact_lock(7412034);
+	WITH moved AS (DELETE FROM audit_pending RETURNING *)
+	INSERT INTO audit_log (at, actor, roles, action, object_type, object_id, section, request_id,
+		client_ip, user_agent, before, after)
+	SELECT at, actor, roles, action, object_type, object_id, section, request_id, client_ip,
+		user_agent, before, after
+	FROM moved ORDER BY id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+
+GRANT INSERT ON audit_pending TO logbook_app;
+GRANT EXECUTE ON FUNCTION audit_seal() TO logbook_app;
 GRANT SELECT, INSERT ON audit_log TO logbook_app;
 GRANT SELECT ON audit_head TO logbook_app;

@@ -86,7 +86,7 @@ BEGIN
 		END IF;
 		entry_id := coalesce(new_row ->> '_entry_id', old_row ->> '_entry_id', '');
 	END IF;
-	INSERT INTO audit_log (actor, roles, action, object_type, object_id, section, request_id,
+	INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,
 		client_ip, user_agent, before, after)
 	VALUES (session_user, '{}', 'sql_' || lower(TG_OP), 'entry', entry_id,
 		coalesce(TG_ARGV[0], TG_TABLE_NAME), nullif(rid, ''), inet_client_addr()::text,

@@ -7,9 +7,10 @@
 #include "logbook/db.h"
 #include "logbook/http.h"
 #include "logbook/json_util.h"
+#include "logbook/log.h"
 
 DB_STMT(stmt_audit_insert,
-    "INSERT INTO audit_log (actor, roles, action, object_type, object_id, section, request_id,"
+    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
     " client_ip, user_agent, before, after)"
     " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)");
 
@@ -80,5 +81,31 @@ audit_append(struct request *r, const struct audit_event *e)
 int
 audit_append_now(struct request *r, const struct audit_event *e)
 {
+	r->seal_after = 1;
 	return db_exec(r, &stmt_audit_insert, 11, audit_values(r, e)) != NULL ? 0 : -1;
+}
+
+DB_STMT(stmt_audit_seal, "SELECT audit_seal()");
+
+int
+audit_seal_now(struct request *r)
+{
+	/* Inside the request's transaction the sealed rows would stay invisible to others until
+	 * it ends; readers call this before they open one. */
+	return db_exec(r, &stmt_audit_seal, 0, NULL) != NULL ? 0 : -1;
+}
+
+void
+audit_seal_after(struct db *db)
+{
+	PGresult *res;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return;
+	res = PQexec(db->conn, "SELECT audit_seal()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_msg("warn", "audit: sealing failed (the next writer or reader retries): %s",
+		    PQresultErrorMessage(res));
+	PQclear(res);
 }

@@ -275,7 +275,10 @@ db_commit_deferred(struct request *r)
 	}
 	db_batch_add_sql(&b, "COMMIT", 0, NULL);
 	r->at_commit->n = 0;
-	return db_batch_run(r, &b);
+	if (db_batch_run(r, &b) != 0)
+		return -1;
+	r->seal_after = 1;
+	return 0;
 }
 
 int

@@ -49,12 +49,12 @@ struct db_stmt estore_history_insert = { "estore_history_insert",
     "   ORDER BY h.id DESC LIMIT 1) last ON true"
     " WHERE s.entry_id = $1::uuid AND s.section = $2", 0 };
 struct db_stmt estore_audit_insert = { "estore_audit_insert",
-    "INSERT INTO audit_log (actor, roles, action, object_type, object_id, section, request_id,"
+    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
     " client_ip, user_agent, before, after)"
     " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)", 0 };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",
-    "INSERT INTO audit_log (actor, roles, action, object_type, object_id, section, request_id,"
+    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
     " client_ip, user_agent, before, after)"
     " SELECT $1, $2::text[], 'save', 'entry', $3, $4, $5, $6, $7, d.before, d.after"
     " FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"

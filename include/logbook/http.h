@@ -54,6 +54,7 @@ struct request {
 	/* Statements that run at COMMIT, in one round trip with it (db_defer): the audit rows,
 	 * so that the audit chain's lock is held for the commit alone. */
 	struct db_batch        *at_commit;
+	int                     seal_after;   /* audit rows were committed: chain them after replying */
 
 	/* The reply is buffered until dispatch has committed the request's transaction, so a
 	 * client never sees a success that the database then refused. Streams skip the buffer. */
