@@ -12,6 +12,7 @@
 #include "logbook/audit.h"
 #include "logbook/http.h"
 #include "logbook/log.h"
+#include "logbook/metrics.h"
 #include "logbook/router.h"
 
 int
@@ -52,6 +53,7 @@ main(int argc, char **argv)
 		/* A handler that failed midway leaves its transaction open: nothing half-done stays. */
 		db_rollback(&app.db);
 		log_request(&r);
+		metrics_request_done(&r);
 		FCGX_Finish_r(&fcgx);
 		/* After the client has its answer: chaining the audit rows costs no one latency. */
 		if (r.seal_after)

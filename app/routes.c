@@ -18,6 +18,7 @@ const struct route routes[] = {
 	{ "GET",   "/healthz",                 handle_healthz,               PUBLIC, ANYONE },
 	{ "GET",   "/readyz",                  handle_readyz,                PUBLIC, ANYONE },
 	{ "GET",   "/api/v1/openapi.json",     handle_openapi,               PUBLIC, ANYONE },
+	{ "GET",   "/metrics",                 handle_metrics,               PUBLIC, ANYONE }, /* Nginx: loopback only */
 	{ "POST",  "/api/v1/auth/login",       handle_login,                 PUBLIC, ANYONE },
 	{ "GET",   "/api/v1/me",               handle_me,                    BEARER, ANYONE },
 

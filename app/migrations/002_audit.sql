@@ -7,7 +7,8 @@
 -- prev_hash and hash under an advisory lock, so the chain is strictly ordered and has no forks.
 -- The workers call audit_seal() right after answering a request that wrote audit rows, and
 -- every reader of the trail (list, verify, export, events) calls it first, so what a client
--- reads includes every committed change.
+-- reads includes every committed change. Writers wait for no one: the chain's lock is taken
+-- only by the sealer, which chains many rows per transaction.
 --
 -- hash = lower-hex SHA-256 of the UTF-8 bytes of (prev_hash || canonical), where prev_hash is
 -- the previous row's hash in lower hex (64 zeros before the first row) and canonical is
@@ -119,25 +120,33 @@ CREATE TABLE audit_pending (
 );
 
 -- Chains every committed pending row, oldest first, in one transaction (one WAL flush for
--- all of them). One sealer at a time; a second waits and then finds what the first left.
+-- all of them). One sealer at a time, and nobody waits for it: a caller that finds another
+-- sealer at work returns at once, since that one loops until nothing is pending. A row that
+-- commits just as the last loop ends is chained by the next writer, by the next reader of the
+-- trail (they all call this first) or by a waiting events long-poll (every 500 ms).
 -- Returns the number of rows chained.
 CREATE FUNCTION audit_seal() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-	n bigint;
+	n     bigint;
+	total bigint := 0;
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM audit_pending) THEN
+	IF NOT EXISTS (SELECT 1 FROM audit_pending) OR NOT pg_try_advisory_xact_lock(7412034) THEN
 		RETURN 0;
 	END IF;
-	PERFORM pg_advisory_xact_lock(7412034);
-	WITH moved AS (DELETE FROM audit_pending RETURNING *)
-	INSERT INTO audit_log (at, actor, roles, action, object_type, object_id, section, request_id,
-		client_ip, user_agent, before, after)
-	SELECT at, actor, roles, action, object_type, object_id, section, request_id, client_ip,
-		user_agent, before, after
-	FROM moved ORDER BY id;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	RETURN n;
+	LOOP
+		-- Each statement sees what committed before it began (READ COMMITTED).
+		WITH moved AS (DELETE FROM audit_pending RETURNING *)
+		INSERT INTO audit_log (at, actor, roles, action, object_type, object_id, section,
+			request_id, client_ip, user_agent, before, after)
+		SELECT at, actor, roles, action, object_type, object_id, section, request_id,
+			client_ip, user_agent, before, after
+		FROM moved ORDER BY id;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		total := total + n;
+		EXIT WHEN n = 0;
+	END LOOP;
+	RETURN total;
 END
 $$;
 

@@ -7,6 +7,7 @@
 #include "logbook/db.h"
 #include "logbook/http.h"
 #include "logbook/log.h"
+#include "logbook/metrics.h"
 
 static int
 db_connect(struct db *db)
@@ -57,6 +58,7 @@ db_ensure(struct request *r)
 	if (db_connect(db) != 0)
 		return PROBLEM(r, 503, "database-unavailable", "the database is not reachable; retry later");
 	log_msg("info", "db: reconnected (epoch %u)", db->epoch);
+	metrics_db_reconnect();
 	return 0;
 }
 
