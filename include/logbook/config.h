@@ -27,6 +27,7 @@ struct config {
 	long   retry_after;           /* seconds, sent with 503 */
 	long   statement_timeout_ms;
 	long   events_max_waiters;
+	char  *metrics_file;          /* NULL: metrics_default_path() (metrics.h) */
 
 	/* Derived at load time. */
 	enum jwt_pin        alg;

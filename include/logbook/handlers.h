@@ -31,5 +31,6 @@ int	handle_audit_list(struct request *r);
 int	handle_audit_verify(struct request *r);
 int	handle_audit_export(struct request *r);
 int	handle_events(struct request *r);
+int	handle_metrics(struct request *r);
 
 #endif
