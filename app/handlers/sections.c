@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "logbook/app.h"
 #include "logbook/db.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
@@ -160,21 +161,62 @@ reply_section(struct request *r, PGresult *claim, const char *updated_by, struct
 	    PQgetvalue(claim, 0, 1), updated_by, PQgetvalue(claim, 0, 3), data, tables));
 }
 
+/* A value the version's field accepts but the column, changed by a later version, cannot
+ * hold (say "abc" after text -> integer): name each such field. The transaction is already
+ * lost, so it is rolled back first and each value is tried against the column's type as the
+ * table has it now. Always returns -1. */
+static int
+unfit_fields(struct request *r, const struct db_batch *b, const struct tc_section *cs, int upsert)
+{
+	const struct tpl_section *s = cs->def;
+	PGconn             *conn = r->app->db.conn;
+	const char *const  *p = b->items[upsert].values;
+	struct json_object *vals = json_tokener_parse(p[2]);
+	size_t              i;
+
+	db_rollback(&r->app->db);
+	for (i = 0; vals != NULL && i < s->nfields; i++) {
+		struct json_object *v;
+		const char         *q[3];
+		PGresult           *res;
+
+		if (!json_object_object_get_ex(vals, s->fields[i].key, &v) || v == NULL)
+			continue;
+		/* Parameters only: the value, the table, the column; the type comes back typed. */
+		q[0] = json_object_get_string(v);
+		q[1] = cs->ident;
+		q[2] = s->fields[i].key;
+		res = PQexecParams(conn, "SELECT public.lb_value_fits($1, $2::regclass, $3)", 3, NULL, q,
+		    NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 'f')
+			problem_add_error(r, arena_printf(r->arena, "data.%s", s->fields[i].key), "type",
+			    "the column no longer holds this value (a later template version changed its type)");
+		PQclear(res);
+	}
+	json_object_put(vals);
+	return -1;
+}
+
 /* A constraint of the generated tables that the definition does not know (added by an
  * operator, say) refused the save: the whole batch rolls back, and the problem says which
  * part of the body it was about. The first statement without a result is the one that
  * failed (the pipeline aborts everything after it). Always returns -1. */
 static int
-constraint_error(struct request *r, const struct db_batch *b, const struct tpl_section *s, int upsert,
+constraint_error(struct request *r, const struct db_batch *b, const struct tc_section *cs, int upsert,
     const int *inserts)
 {
+	const struct tpl_section *s = cs->def;
 	int    failed;
 	size_t i;
 
-	if (b->res == NULL || strncmp(r->problem.sqlstate, "23", 2) != 0)
+	if (b->res == NULL)
 		return -1;
 	for (failed = 0; failed < b->n && b->res[failed] != NULL; failed++)
 		;
+	if (failed == upsert && strncmp(r->problem.sqlstate, "22", 2) == 0)
+		return unfit_fields(r, b, cs, upsert);
+	if (strncmp(r->problem.sqlstate, "23", 2) != 0)
+		return -1;
 	if (failed == upsert)
 		problem_add_error(r, "data", "constraint",
 		    "a value breaks a constraint of the section's database table");
@@ -255,7 +297,7 @@ handle_section_save(struct request *r)
 	audit[7] = json_text(r, after);
 	db_defer(r, &estore_audit_save, 8, audit);
 	if (db_batch_run(r, &b) != 0)
-		return constraint_error(r, &b, s, upsert, inserts);
+		return constraint_error(r, &b, c.cs, upsert, inserts);
 	return reply_section(r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
 }
 

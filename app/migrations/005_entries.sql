@@ -90,3 +90,22 @@ LANGUAGE sql IMMUTABLE AS $$
 	       coalesce((SELECT jsonb_object_agg(k, b -> k) FROM jsonb_object_keys(coalesce(b, '{}')) k
 	                 WHERE (a -> k) IS DISTINCT FROM (b -> k)), '{}')
 $$;
+
+-- Whether value (text) converts to the type column has now in rel: used only after a save
+-- failed on a conversion, to name the fields at fault.
+CREATE FUNCTION lb_value_fits(value text, rel regclass, col text) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	t text;
+BEGIN
+	SELECT format_type(atttypid, atttypmod) INTO t FROM pg_attribute
+	WHERE attrelid = rel AND attname = col AND attnum > 0 AND NOT attisdropped;
+	IF t IS NULL THEN
+		RETURN true;
+	END IF;
+	EXECUTE format('SELECT %L::%s', value, t);
+	RETURN true;
+EXCEPTION WHEN data_exception THEN
+	RETURN false;
+END
+$$;

@@ -43,6 +43,11 @@ read_expr(struct arena *a, const char *col, enum field_type t)
 	switch (t) {
 	case FIELD_DATETIME:
 		return arena_printf(a, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
+	case FIELD_CHOICE:
+		/* A later version may have made the column a multichoice (text[], holding ARRAY[old
+		 * value]): read either shape, since this statement outlives such a change. */
+		return arena_printf(a, "(SELECT CASE jsonb_typeof(j) WHEN 'array' THEN j->>0 ELSE j#>>'{}' END"
+		    " FROM to_jsonb(%s) AS j)", col);
 	default:
 		return arena_printf(a, "%s::text", col);
 	}
