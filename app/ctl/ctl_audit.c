@@ -23,7 +23,7 @@ ctl_audit(struct config *cfg, int argc, char **argv)
 	if ((conn = ctl_connect(cfg->db_migrate_conninfo)) == NULL)
 		return 1;
 	/* Chain what is pending first, so that the whole committed trail is checked. */
-	PQclear(PQexec(conn, "SELECT audit_seal()"));
+	PQclear(PQexec(conn, "SELECT audit_seal(true)"));
 	rc = audit_verify_run(conn, &v, &err);
 	if (rc != 0) {
 		fprintf(stderr, "logbookctl: audit verify failed: %s",

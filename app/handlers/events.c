@@ -139,7 +139,7 @@ wait_notification(struct request *r, long long deadline)
 		if (rc < 0 && errno == EINTR)
 			continue;
 		/* Quiet for a while: chain any audit row whose writer found another sealer at work
-		 * (audit_seal() never waits); its NOTIFY then wakes this loop like any other. */
+		 * (a writer's audit_seal() never waits); its NOTIFY then wakes this loop like any other. */
 		if (rc == 0 && left > EVENTS_SEAL_MS) {
 			audit_seal_after(&r->app->db);
 			continue;

@@ -120,18 +120,22 @@ CREATE TABLE audit_pending (
 );
 
 -- Chains every committed pending row, oldest first, in one transaction (one WAL flush for
--- all of them). One sealer at a time, and nobody waits for it: a caller that finds another
--- sealer at work returns at once, since that one loops until nothing is pending. A row that
+-- all of them). One sealer at a time, and writers do not wait for it: a writer that finds
+-- another sealer at work returns at once, since that one loops until nothing is pending. A row that
 -- commits just as the last loop ends is chained by the next writer, by the next reader of the
 -- trail (they all call this first) or by a waiting events long-poll (every 500 ms).
 -- Returns the number of rows chained.
-CREATE FUNCTION audit_seal() RETURNS bigint
+-- Readers pass wait => true: they wait for a sealer at work to commit, so that they read
+-- every change that committed before they asked.
+CREATE FUNCTION audit_seal(wait boolean DEFAULT false) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
 	n     bigint;
 	total bigint := 0;
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM audit_pending) OR NOT pg_try_advisory_xact_lock(7412034) THEN
+	IF wait THEN
+		PERFORM pg_advisory_xact_lock(7412034);
+	ELSIF NOT EXISTS (SELECT 1 FROM audit_pending) OR NOT pg_try_advisory_xact_lock(7412034) THEN
 		RETURN 0;
 	END IF;
 	LOOP
@@ -151,6 +155,6 @@ END
 $$;
 
 GRANT INSERT ON audit_pending TO logbook_app;
-GRANT EXECUTE ON FUNCTION audit_seal() TO logbook_app;
+GRANT EXECUTE ON FUNCTION audit_seal(boolean) TO logbook_app;
 GRANT SELECT, INSERT ON audit_log TO logbook_app;
 GRANT SELECT ON audit_head TO logbook_app;

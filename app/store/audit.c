@@ -85,7 +85,7 @@ audit_append_now(struct request *r, const struct audit_event *e)
 	return db_exec(r, &stmt_audit_insert, 11, audit_values(r, e)) != NULL ? 0 : -1;
 }
 
-DB_STMT(stmt_audit_seal, "SELECT audit_seal()");
+DB_STMT(stmt_audit_seal, "SELECT audit_seal(true)");
 
 int
 audit_seal_now(struct request *r)
