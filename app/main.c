@@ -42,6 +42,7 @@ main(int argc, char **argv)
 	/* Not fatal: requests get 503 until the database answers. */
 	db_open(&app.db, app.cfg.db_conninfo, app.cfg.statement_timeout_ms);
 	FCGX_InitRequest(&fcgx, 0, 0);
+	metrics_attach_config(&app.cfg); /* counted as a live worker before its first request */
 	arena_init(&arena);
 	log_msg("info", "worker ready (config %s)", app.cfg.path != NULL ? app.cfg.path : "environment");
 

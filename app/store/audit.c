@@ -1,5 +1,7 @@
 /* audit.c — one prepared INSERT per audited change; see audit.h. */
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -95,11 +97,23 @@ audit_seal_now(struct request *r)
 	return db_exec(r, &stmt_audit_seal, 0, NULL) != NULL ? 0 : -1;
 }
 
+/* A worker seals at most this often: sealing costs a commit, and one pass chains what every
+ * worker wrote meanwhile. Readers of the trail seal first anyway. */
+#define SEAL_INTERVAL_MS 50
+
 void
 audit_seal_after(struct db *db)
 {
-	PGresult *res;
+	static uint64_t last_ms;
+	struct timespec ts;
+	uint64_t        now_ms;
+	PGresult       *res;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	if (now_ms - last_ms < SEAL_INTERVAL_MS)
+		return;
+	last_ms = now_ms;
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return;

@@ -30,8 +30,9 @@ int	audit_append_now(struct request *r, const struct audit_event *e);
 
 /* Chains every pending audit row (audit_seal(), 002_audit.sql). Readers of the trail call
  * audit_seal_now() first, so they see every committed change; 0, or -1 with the problem set.
- * The worker calls audit_seal_after() once a request that wrote audit rows is answered, so the
- * chain keeps up without any writer waiting for another inside its transaction. */
+ * The worker calls audit_seal_after() once a request that wrote audit rows is answered (at most
+ * every 50 ms per worker), so the chain keeps up without any writer waiting for another inside
+ * its transaction. */
 int	audit_seal_now(struct request *r);
 struct db;
 void	audit_seal_after(struct db *db);
