@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "logbook/app.h"
+#include "logbook/audit_context.h"
 #include "logbook/db.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
@@ -71,11 +72,8 @@ static int
 batch_start(struct request *r, struct db_batch *b, struct section_ctx *c, const char *from,
     const char *to, const char *action)
 {
-	const char **ctx = arena_alloc(r->arena, 2 * sizeof(*ctx));
 	const char **claim = arena_alloc(r->arena, 7 * sizeof(*claim));
 
-	ctx[0] = r->request_id;
-	ctx[1] = r->user->sub;
 	claim[0] = c->id;
 	claim[1] = c->section;
 	claim[2] = c->etag;
@@ -85,7 +83,7 @@ batch_start(struct request *r, struct db_batch *b, struct section_ctx *c, const 
 	claim[6] = action;
 	db_batch_init(b, r->arena);
 	db_batch_add_sql(b, "BEGIN", 0, NULL);
-	db_batch_add(b, &estore_audit_context, 2, ctx);
+	db_batch_add(b, &audit_context_stmt, 2, audit_context_values(r));
 	return db_batch_add(b, &estore_claim, 7, claim);
 }
 

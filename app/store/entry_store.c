@@ -22,9 +22,6 @@ DB_STMT(stmt_create_why,
 DB_STMT(stmt_entry,
     "SELECT id, template_key, template_version, title, created_by, created_at, updated_at"
     " FROM entries WHERE id = $1::uuid");
-DB_STMT(stmt_sections,
-    "SELECT section, state, revision, etag, submitted_by, updated_by, updated_at"
-    " FROM entry_sections WHERE entry_id = $1::uuid");
 DB_STMT(stmt_section,
     "SELECT e.template_key, e.template_version, s.state, s.etag, s.revision, s.submitted_by"
     " FROM entries e JOIN entry_sections s ON s.entry_id = e.id"
@@ -33,8 +30,6 @@ DB_STMT(stmt_history,
     "SELECT revision, action, from_state, to_state, actor, at, comment, data, tables"
     " FROM section_history WHERE entry_id = $1::uuid AND section = $2 ORDER BY id");
 
-struct db_stmt estore_audit_context = { "estore_audit_context",
-    "SELECT set_config('logbook.request_id', $1, true), set_config('logbook.actor', $2, true)", 0 };
 struct db_stmt estore_claim = { "estore_claim",
     "SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)", 0 };
@@ -120,18 +115,6 @@ estore_entry(struct request *r, const char *id)
 	const char *v[1] = { id };
 
 	return db_exec(r, &stmt_entry, 1, v);
-}
-
-int
-estore_entry_batch(struct db_batch *b, const char *const *id_param)
-{
-	return db_batch_add(b, &stmt_entry, 1, id_param);
-}
-
-int
-estore_sections_batch(struct db_batch *b, const char *const *id_param)
-{
-	return db_batch_add(b, &stmt_sections, 1, id_param);
 }
 
 PGresult *

@@ -8,6 +8,7 @@
 #define LOGBOOK_AUDIT_CONTEXT_H
 
 struct request;
+struct db_stmt;
 
 /* Sets logbook.request_id (r->request_id) and logbook.actor (the signed-in user's sub, else
  * "anonymous") for the current transaction only (set_config(..., true)): call it right after
@@ -15,5 +16,9 @@ struct request;
  * recorded a second time, as changes from outside (action sql_insert/sql_update/sql_delete,
  * actor the database role). Returns 0, or -1 with the problem set. */
 int	audit_tx_context(struct request *r);
+
+/* The same statement and its parameters (arena), for handlers that send it in a batch. */
+extern struct db_stmt audit_context_stmt;
+const char **audit_context_values(struct request *r);
 
 #endif

@@ -28,18 +28,10 @@ int	estore_create_why(struct request *r, const char *id, const char *key);
 
 /* Columns: id, template_key, template_version, title, created_by, created_at, updated_at. */
 PGresult *estore_entry(struct request *r, const char *id);
-/* Adds the same query to a batch (for reads that pipeline it with the section data). */
-int	estore_entry_batch(struct db_batch *b, const char *const *id_param);
-
-/* Columns: section, state, revision, etag, submitted_by, updated_by, updated_at. */
-int	estore_sections_batch(struct db_batch *b, const char *const *id_param);
-
 /* One section with its entry's template. Columns: template_key, template_version, state,
  * etag, revision, submitted_by. */
 PGresult *estore_section(struct request *r, const char *id, const char *section);
 
-/* The statement that sets logbook.request_id/actor for the transaction (audit_context.h). */
-extern struct db_stmt estore_audit_context;
 /* section_claim(): $1 entry, $2 section, $3 etag or NULL, $4 actor, $5 from, $6 to, $7 action.
  * Columns: revision, etag, state, updated_at (RFC 3339). */
 extern struct db_stmt estore_claim;
