@@ -24,8 +24,9 @@ function createUser(timeoutMs = 15000) {
 }
 
 // An audit row about an entry (a type every signed-in user may read), written as the owner.
+// An audit row the way every writer makes one: pending, then chained in order.
 function entryEvent(id) {
-	psql(`INSERT INTO audit_log (actor, action, object_type, object_id)
+	psql(`INSERT INTO audit_pending (actor, action, object_type, object_id)
 VALUES ('${TAG}', 'save', 'entry', '${id}')`, { user: 'logbook_owner' });
 }
 

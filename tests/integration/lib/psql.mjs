@@ -98,7 +98,9 @@ export function psqlSession({ user = superuser(), appName = 'psql' } = {}) {
 }
 
 // The chain's head seq (committed).
+// The chain's head once every committed audit row is chained (audit_seal, 002_audit.sql).
 export function auditHead() {
+	psql('SELECT audit_seal(true)');
 	return Number(psql('SELECT seq FROM audit_head')[0][0]);
 }
 
