@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "logbook/app.h"
+#include "logbook/audit.h"
 #include "logbook/audit_context.h"
 #include "logbook/db.h"
 #include "logbook/domain/section_values.h"
@@ -330,7 +331,8 @@ handle_section_transition(struct request *r)
 	struct section_ctx       c = { 0 };
 	struct json_object      *body, *before, *after, *data, *tables;
 	const char              *action = NULL, *comment = NULL, *state, *submitter, *to;
-	const char             **audit, **idp;
+	const char             **idp;
+	struct audit_event       ev = { .object_type = "entry" };
 	struct wf_decision       d;
 	struct db_batch          b;
 	int                      claim, read, *reads;
@@ -372,19 +374,12 @@ handle_section_transition(struct request *r)
 	json_object_object_add(after, "state", json_object_new_string(to));
 	if (comment != NULL)
 		json_object_object_add(after, "comment", json_object_new_string(comment));
-	audit = arena_alloc(r->arena, 11 * sizeof(*audit));
-	audit[0] = r->user->sub;
-	audit[1] = user_roles_array(r);
-	audit[2] = action;
-	audit[3] = "entry";
-	audit[4] = c.id;
-	audit[5] = c.section;
-	audit[6] = r->request_id;
-	audit[7] = r->client_ip;
-	audit[8] = r->user_agent;
-	audit[9] = json_text(r, before);
-	audit[10] = json_text(r, after);
-	db_defer(r, &estore_audit_insert, 11, audit);
+	ev.object_id = c.id;
+	ev.section = c.section;
+	ev.action = action;
+	ev.before = before;
+	ev.after = after;
+	audit_append(r, &ev);
 	if (db_batch_run(r, &b) != 0)
 		return -1;
 	data = entry_data_from_row(s, b.res[read]);

@@ -43,10 +43,6 @@ struct db_stmt estore_history_insert = { "estore_history_insert",
     "   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
     "   ORDER BY h.id DESC LIMIT 1) last ON true"
     " WHERE s.entry_id = $1::uuid AND s.section = $2", 0 };
-struct db_stmt estore_audit_insert = { "estore_audit_insert",
-    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-    " client_ip, user_agent, before, after)"
-    " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)", 0 };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",
     "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"

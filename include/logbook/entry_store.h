@@ -38,9 +38,6 @@ extern struct db_stmt estore_claim;
 /* History row: $1 entry, $2 section, $3 action, $4 from, $5 to, $6 actor, $7 comment,
  * $8 data jsonb, $9 tables jsonb. */
 extern struct db_stmt estore_history_insert;
-/* A plain audit row: $1 actor, $2 roles, $3 action, $4 object type, $5 object id, $6 section,
- * $7 request id, $8 client ip, $9 user agent, $10 before, $11 after. */
-extern struct db_stmt estore_audit_insert;
 /* Audit row of a save with a diff against the previous save: $1 actor, $2 roles, $3 entry,
  * $4 section, $5 request id, $6 client ip, $7 user agent, $8 data||tables jsonb. */
 extern struct db_stmt estore_audit_save;
