@@ -45,7 +45,7 @@ run(struct request *r, const struct route *rt)
 	}
 	if (rc != 0 || rt->handler(r) != 0)
 		return -1;
-	if (r->streaming)
+	if (r->streaming || r->committed)
 		return 0;
 	if (in_transaction(r) && idem_store(r) != 0)
 		return -1;
@@ -83,6 +83,7 @@ dispatch(struct request *r)
 		memset(&r->problem, 0, sizeof(r->problem));
 		r->headers = NULL;
 		r->at_commit = NULL;
+		r->committed = 0;
 		reply_discard(r);
 	}
 fail:

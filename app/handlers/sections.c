@@ -20,6 +20,7 @@
 #include "logbook/entries.h"
 #include "logbook/entry_json.h"
 #include "logbook/entry_store.h"
+#include "logbook/entry_versions.h"
 #include "logbook/handlers.h"
 #include "logbook/http.h"
 #include "logbook/json_util.h"
@@ -60,11 +61,49 @@ section_load(struct request *r, struct section_ctx *c)
 			    "the section changed since you read it; its ETag is now %s", quoted);
 		c->etag = current;
 	}
+	entry_versions_put(c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
 	if ((c->version = tcache_get(r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
 		return -1;
 	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
 		return PROBLEM(r, 404, "not-found", "section '%s' is not in version %d of '%s'", c->section,
 		    c->version->version, c->version->key);
+	return 0;
+}
+
+/* For a save: when this worker knows the entry's template version, nothing needs reading
+ * first, since section_claim() checks the ETag and the state under the row lock anyway. Else
+ * the full section_load(). c->row stays NULL on the quick path. */
+static int
+section_load_for_save(struct request *r, struct section_ctx *c)
+{
+	char        key[41];
+	int         version;
+	const char *m = r->if_match;
+	size_t      n;
+
+	c->id = r->params[0];
+	c->section = r->params[1];
+	if (entry_id_param(r, c->id) != 0)
+		return -1;
+	if ((version = entry_versions_get(c->id, key)) == 0)
+		return section_load(r, c);
+	if (m == NULL)
+		return PROBLEM(r, 428, "precondition-required",
+		    "If-Match with the section's ETag is required (or If-Match: *)");
+	if (strcmp(m, "*") == 0)
+		c->etag = NULL;
+	else {
+		/* Our ETags are "<digits>": anything else cannot match. */
+		n = strlen(m);
+		if (n < 3 || n > 22 || m[0] != '"' || m[n - 1] != '"' ||
+		    strspn(m + 1, "0123456789") != n - 2)
+			return PROBLEM(r, 412, "precondition-failed", "If-Match %s is not an ETag of this section", m);
+		c->etag = arena_strndup(r->arena, m + 1, n - 2);
+	}
+	if ((c->version = tcache_get(r, key, version)) == NULL)
+		return -1;
+	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
+		return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
 	return 0;
 }
 
@@ -239,9 +278,9 @@ handle_section_save(struct request *r)
 	int                      claim, upsert, *inserts;
 	size_t                   i;
 
-	if (request_json_object(r, &body) != 0 || section_load(r, &c) != 0)
+	if (request_json_object(r, &body) != 0 || section_load_for_save(r, &c) != 0)
 		return -1;
-	if (strcmp(PQgetvalue(c.row, 0, 2), "draft") != 0)
+	if (c.row != NULL && strcmp(PQgetvalue(c.row, 0, 2), "draft") != 0)
 		return PROBLEM(r, 409, "invalid-state", "the section is %s: only a draft can be saved",
 		    PQgetvalue(c.row, 0, 2));
 	s = c.cs->def;
@@ -295,7 +334,8 @@ handle_section_save(struct request *r)
 	audit[6] = r->user_agent;
 	audit[7] = json_text(r, after);
 	db_defer(r, &estore_audit_save, 8, audit);
-	if (db_batch_run(r, &b) != 0)
+	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
+	if (db_batch_commit(r, &b) != 0)
 		return constraint_error(r, &b, c.cs, upsert, inserts);
 	return reply_section(r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
 }
@@ -380,7 +420,7 @@ handle_section_transition(struct request *r)
 	ev.before = before;
 	ev.after = after;
 	audit_append(r, &ev);
-	if (db_batch_run(r, &b) != 0)
+	if (db_batch_commit(r, &b) != 0)
 		return -1;
 	data = entry_data_from_row(s, b.res[read]);
 	tables = json_object_new_object();

@@ -284,6 +284,26 @@ db_commit_deferred(struct request *r)
 }
 
 int
+db_batch_commit(struct request *r, struct db_batch *b)
+{
+	int i, first = b->n;
+
+	if (r->idempotency_key != NULL && strcmp(r->method, "POST") == 0)
+		return db_batch_run(r, b);
+	for (i = 0; r->at_commit != NULL && i < r->at_commit->n; i++)
+		db_batch_add(b, r->at_commit->items[i].st, r->at_commit->items[i].nparams,
+		    r->at_commit->items[i].values);
+	db_batch_add_sql(b, "COMMIT", 0, NULL);
+	if (r->at_commit != NULL)
+		r->at_commit->n = 0;
+	if (db_batch_run(r, b) != 0)
+		return -1;
+	r->committed = 1;
+	r->seal_after |= b->n - first > 1;
+	return 0;
+}
+
+int
 db_commit(struct request *r)
 {
 	return db_exec_sql(r, "COMMIT", 0, NULL) != NULL ? 0 : -1;

@@ -88,6 +88,12 @@ void	db_defer(struct request *r, struct db_stmt *st, int nparams, const char *co
  * none is open). 0, or -1 with the problem set and the transaction rolled back by the caller. */
 int	db_commit_deferred(struct request *r);
 
+/* Runs the batch with the deferred statements and COMMIT appended, all in one round trip, and
+ * marks the request committed (dispatch then only sends the reply). A POST carrying an
+ * Idempotency-Key runs the batch alone: its stored answer must join the transaction, and the
+ * answer is built from these results, so dispatch commits later. 0, or -1 with the problem. */
+int	db_batch_commit(struct request *r, struct db_batch *b);
+
 /* Quotes an identifier with PQescapeIdentifier into the arena; NULL (and a problem) on failure.
  * Callers validate identifiers against the key pattern first. */
 char	*db_quote_ident(struct request *r, const char *ident);

@@ -55,6 +55,7 @@ struct request {
 	 * so that the audit chain's lock is held for the commit alone. */
 	struct db_batch        *at_commit;
 	int                     seal_after;   /* audit rows were committed: chain them after replying */
+	int                     committed;    /* the handler committed (db_batch_commit) */
 
 	/* The reply is buffered until dispatch has committed the request's transaction, so a
 	 * client never sees a success that the database then refused. Streams skip the buffer. */
