@@ -8,7 +8,6 @@
 #include "logbook/audit.h"
 #include "logbook/db.h"
 #include "logbook/entries.h"
-#include "logbook/entry_cache.h"
 #include "logbook/entry_json.h"
 #include "logbook/entry_store.h"
 #include "logbook/entry_versions.h"
@@ -42,34 +41,19 @@ entry_id_param(struct request *r, const char *id)
 	return 0;
 }
 
-DB_STMT(stmt_entry_revision, "SELECT revision::text FROM entries WHERE id = $1::uuid");
-
 /* Reads the whole entry — metadata, every section's state, data and table rows — with the
  * version's single-row statement (template_cache.h) and replies. When this worker already
  * knows the entry's template version, that is one round trip and one statement. */
 static int
 entry_reply(struct request *r, int status, const char *id)
 {
-	PGresult           *meta, *row, *rev;
+	PGresult           *meta, *row;
 	struct tc_version  *v;
 	struct json_object *body, *sections;
-	const char         *cached, *cached_rev, *text;
 	char                key[41];
 	int                 version, col;
-	size_t              s, t, len, cached_len;
+	size_t              s, t;
 
-	/* A rendering this worker made is good while the entry's revision has not moved. */
-	if (status == 200 && (cached = entry_cache_get(id, &cached_rev, &cached_len)) != NULL) {
-		const char *params[1] = { id };
-
-		if ((rev = db_exec(r, &stmt_entry_revision, 1, params)) == NULL)
-			return -1;
-		if (PQntuples(rev) == 1 && strcmp(PQgetvalue(rev, 0, 0), cached_rev) == 0) {
-			reply_raw(r, 200, "application/json; charset=utf-8", NULL, cached, cached_len);
-			return 0;
-		}
-		entry_cache_drop(id);
-	}
 	if ((version = entry_versions_get(id, key)) == 0) {
 		if ((meta = estore_entry(r, id)) == NULL)
 			return -1;
@@ -120,12 +104,7 @@ entry_reply(struct request *r, int status, const char *id)
 	json_object_object_add(body, "updated_at",
 	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(row, 0, 5))));
 	json_object_object_add(body, "sections", sections);
-	text = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-	    &len);
-	entry_cache_put(id, PQgetvalue(row, 0, 6), text, len);
-	reply_raw(r, status, "application/json; charset=utf-8", NULL, text, len);
-	json_object_put(body);
-	return 0;
+	return reply_json(r, status, body);
 }
 
 int

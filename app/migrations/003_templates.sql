@@ -36,9 +36,6 @@ CREATE TABLE entries (
 	created_by       text NOT NULL,
 	created_at       timestamptz NOT NULL DEFAULT now(),
 	updated_at       timestamptz NOT NULL DEFAULT now(),
-	-- Bumped by every change to the entry or its sections (triggers in 005_entries.sql and
-	-- the audit trigger of the generated tables): workers cache rendered entries under it.
-	revision         bigint NOT NULL DEFAULT 1,
 	FOREIGN KEY (template_key, template_version) REFERENCES template_versions (template_key, version)
 );
 

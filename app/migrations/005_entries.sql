@@ -109,29 +109,3 @@ EXCEPTION WHEN data_exception THEN
 	RETURN false;
 END
 $$;
-
--- entries.revision moves with every change that GET /api/v1/entries/{id} would show, whoever
--- makes it (the API, or an operator with psql): workers serve a cached rendering only while
--- it is unchanged.
-CREATE FUNCTION entries_bump_revision() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-	NEW.revision := OLD.revision + 1;
-	RETURN NEW;
-END
-$$;
-CREATE TRIGGER entries_revision BEFORE UPDATE ON entries
-	FOR EACH ROW EXECUTE FUNCTION entries_bump_revision();
-
-CREATE FUNCTION entry_sections_touch_entry() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-	-- section_claim() touches the entry itself; this covers changes made any other way.
-	IF coalesce(current_setting('logbook.request_id', true), '') = '' THEN
-		UPDATE entries SET updated_at = now() WHERE id = coalesce(NEW.entry_id, OLD.entry_id);
-	END IF;
-	RETURN NULL;
-END
-$$;
-CREATE TRIGGER entry_sections_touch AFTER UPDATE OR DELETE ON entry_sections
-	FOR EACH ROW EXECUTE FUNCTION entry_sections_touch_entry();

@@ -91,12 +91,6 @@ BEGIN
 	VALUES (session_user, '{}', 'sql_' || lower(TG_OP), 'entry', entry_id,
 		coalesce(TG_ARGV[0], TG_TABLE_NAME), nullif(rid, ''), inet_client_addr()::text,
 		nullif(current_setting('application_name', true), ''), old_row, new_row);
-	-- The entry reads differently now: move its revision, so no worker serves a stale copy.
-	IF entry_id ~ '^[0-9a-f-]{36}$' THEN
-		UPDATE entries SET updated_at = now() WHERE id = entry_id::uuid;
-	ELSIF TG_OP = 'TRUNCATE' THEN
-		UPDATE entries SET updated_at = now() WHERE template_key = substr(TG_TABLE_SCHEMA, 5);
-	END IF;
 	RETURN NULL;
 END
 $$;

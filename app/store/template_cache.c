@@ -152,7 +152,7 @@ int
 tcache_entry_column(const struct tc_version *v, size_t section)
 {
 	size_t i;
-	int    col = 7;
+	int    col = 6;
 
 	for (i = 0; i < section; i++)
 		col += 6 + (int)v->def->sections[i].ntables;
@@ -210,8 +210,7 @@ build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const
 	}
 	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag), arena_printf(a,
 	    "SELECT e.template_key, e.template_version::text, e.title, e.created_by,"
-	    " e.created_at::text, e.updated_at::text, e.revision::text%s FROM public.entries e%s"
-	    " WHERE e.id = $1::uuid",
+	    " e.created_at::text, e.updated_at::text%s FROM public.entries e%s WHERE e.id = $1::uuid",
 	    cols, joins));
 	return 0;
 }

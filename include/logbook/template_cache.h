@@ -36,7 +36,7 @@ struct tc_version {
 	struct tc_section *sections;       /* parallel to def->sections */
 	/* The whole entry in one statement and one row: $1 entry id, $2.. the section keys
 	 * (section_keys). Columns: template_key, template_version, title, created_by,
-	 * created_at, updated_at, revision, then per section: state, revision, etag, updated_by,
+	 * created_at, updated_at, then per section: state, revision, etag, updated_by,
 	 * updated_at, its field texts as one text[] literal, and per table its rows as a JSON
 	 * array of arrays of texts (entry_json.c reads it back). */
 	struct db_stmt     read_entry;
