@@ -55,8 +55,15 @@ finish() {
 			tail -n 30 "$LOGBOOK_VAR/log/$f" >&2
 		done
 	fi
+	# The last line of the run: the totals, whatever came after node (stack shutdown, logs).
+	if [ -s "$REPORT" ]; then
+		awk '$1 == "#" && $2 == "pass" { p += $3 } $1 == "#" && $2 == "fail" { f += $3 }
+			END { printf "integration: %d passed, %d failed\n", p, f }' "$REPORT"
+	fi
+	rm -f "$REPORT"
 	exit "$status"
 }
+REPORT=$(mktemp)
 trap finish EXIT
 trap 'status=130; finish' INT TERM
 
@@ -76,13 +83,14 @@ fi
 # One file at a time: the files share one stack, and some stop parts of it.
 set +e
 if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
-	node --test --test-concurrency=1 "${files[@]}"
-	status=$?
+	node --test --test-concurrency=1 "${files[@]}" | tee -a "$REPORT"
+	status=${PIPESTATUS[0]}
 else
 	# Older Node (Debian 12 ships 18): run the files one by one.
 	status=0
 	for f in "${files[@]}"; do
-		node --test "$f" || status=$?
+		node --test "$f" | tee -a "$REPORT"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 	done
 fi
 set -e
