@@ -233,3 +233,15 @@ request_query(struct request *r, const char *name)
 	}
 	return NULL;
 }
+
+int
+request_if_match(struct request *r, const char *etag, const char *what)
+{
+	if (r->if_match == NULL)
+		return PROBLEM(r, 428, "precondition-required",
+		    "If-Match with the ETag of %s is required (or If-Match: *)", what);
+	if (strcmp(r->if_match, "*") != 0 && strcmp(r->if_match, etag) != 0)
+		return PROBLEM(r, 412, "precondition-failed",
+		    "%s changed since you read it; its ETag is now %s", what, etag);
+	return 0;
+}

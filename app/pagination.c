@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "logbook/http.h"
 #include "logbook/pagination.h"
 
@@ -81,4 +83,15 @@ page_params(struct request *r, int *limit, const char **after)
 	if (c != NULL && *c != '\0' && cursor_decode(r, c, after) != 0)
 		return PROBLEM(r, 400, "bad-query", "cursor is not one this server issued");
 	return 0;
+}
+
+int
+reply_page(struct request *r, struct json_object *items, const char *next_key)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "items", items);
+	json_object_object_add(body, "next_cursor",
+	    next_key != NULL ? json_object_new_string(page_cursor(r, next_key)) : NULL);
+	return reply_json(r, 200, body);
 }

@@ -90,7 +90,7 @@ handle_entries_list(struct request *r)
 	char                lim[16];
 	int                 limit, mask = 0, i, n, np;
 	PGresult           *res;
-	struct json_object *body, *items;
+	struct json_object *items;
 	struct db_stmt     *st;
 
 	if (page_params(r, &limit, &after) != 0)
@@ -145,10 +145,6 @@ handle_entries_list(struct request *r)
 		    json_tokener_parse(PQgetvalue(res, i, 8)));
 		json_object_array_add(items, e);
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "items", items);
-	json_object_object_add(body, "next_cursor", n > limit ? json_object_new_string(page_cursor(r,
-	    arena_printf(r->arena, "%s|%s", PQgetvalue(res, limit - 1, 7), PQgetvalue(res, limit - 1, 0)))) :
-	    NULL);
-	return reply_json(r, 200, body);
+	return reply_page(r, items, n > limit ? arena_printf(r->arena, "%s|%s",
+	    PQgetvalue(res, limit - 1, 7), PQgetvalue(res, limit - 1, 0)) : NULL);
 }

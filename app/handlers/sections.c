@@ -47,20 +47,9 @@ section_load(struct request *r, struct section_ctx *c)
 	if (PQntuples(c->row) == 0)
 		return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
 	current = PQgetvalue(c->row, 0, 3);
-	if (r->if_match == NULL)
-		return PROBLEM(r, 428, "precondition-required",
-		    "If-Match with the section's ETag is required (or If-Match: *)");
-	if (strcmp(r->if_match, "*") == 0)
-		c->etag = NULL;
-	else {
-		char quoted[32];
-
-		snprintf(quoted, sizeof(quoted), "\"%s\"", current);
-		if (strcmp(r->if_match, quoted) != 0)
-			return PROBLEM(r, 412, "precondition-failed",
-			    "the section changed since you read it; its ETag is now %s", quoted);
-		c->etag = current;
-	}
+	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", current), "the section") != 0)
+		return -1;
+	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : current;
 	entry_versions_put(c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
 	if ((c->version = tcache_get(r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
 		return -1;
@@ -88,8 +77,7 @@ section_load_for_save(struct request *r, struct section_ctx *c)
 	if ((version = entry_versions_get(c->id, key)) == 0)
 		return section_load(r, c);
 	if (m == NULL)
-		return PROBLEM(r, 428, "precondition-required",
-		    "If-Match with the section's ETag is required (or If-Match: *)");
+		return request_if_match(r, "", "the section"); /* the 428 */
 	if (strcmp(m, "*") == 0)
 		c->etag = NULL;
 	else {

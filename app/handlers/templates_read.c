@@ -108,7 +108,7 @@ int
 handle_templates_list(struct request *r)
 {
 	const char         *status = request_query(r, "status"), *after;
-	struct json_object *body, *items;
+	struct json_object *items;
 	PGresult           *res;
 	int                 limit, i, n;
 
@@ -137,11 +137,7 @@ handle_templates_list(struct request *r)
 		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 3))));
 		json_object_array_add(items, t);
 	}
-	body = json_object_new_object();
-	json_object_object_add(body, "items", items);
-	json_object_object_add(body, "next_cursor",
-	    n > limit ? json_object_new_string(page_cursor(r, PQgetvalue(res, limit - 1, 0))) : NULL);
-	return reply_json(r, 200, body);
+	return reply_page(r, items, n > limit ? PQgetvalue(res, limit - 1, 0) : NULL);
 }
 
 int

@@ -65,21 +65,6 @@ handle_templates_create(struct request *r)
 	return template_reply(r, 201, def->key);
 }
 
-/* If-Match against the template's ETag; "*" matches any (RFC 9110). */
-static int
-check_if_match(struct request *r, PGresult *tmpl)
-{
-	const char *etag = template_etag(r, tmpl);
-
-	if (r->if_match == NULL)
-		return PROBLEM(r, 428, "precondition-required",
-		    "If-Match with the ETag of GET /api/v1/templates/%s is required", r->params[0]);
-	if (strcmp(r->if_match, "*") != 0 && strcmp(r->if_match, etag) != 0)
-		return PROBLEM(r, 412, "precondition-failed",
-		    "the template changed since you read it (its ETag is now %s)", etag);
-	return 0;
-}
-
 int
 handle_templates_draft(struct request *r)
 {
@@ -106,7 +91,7 @@ handle_templates_draft(struct request *r)
 		return -1;
 	if (PQntuples(tmpl) == 0)
 		return PROBLEM(r, 404, "not-found", "no template '%s'", key);
-	if (check_if_match(r, tmpl) != 0)
+	if (request_if_match(r, template_etag(r, tmpl), "the template") != 0)
 		return -1;
 	if (PQgetvalue(tmpl, 0, 1)[0] == 't')
 		return PROBLEM(r, 409, "archived", "template '%s' is archived", key);

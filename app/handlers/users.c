@@ -189,7 +189,7 @@ handle_users_create(struct request *r)
 int
 handle_users_list(struct request *r)
 {
-	struct json_object *body, *items;
+	struct json_object *items;
 	const char         *after, *values[2];
 	char                lim[16];
 	int                 limit, i, n;
@@ -203,14 +203,10 @@ handle_users_list(struct request *r)
 	if ((res = db_exec(r, &stmt_user_list, 2, values)) == NULL)
 		return -1;
 	n = PQntuples(res);
-	body = json_object_new_object();
 	items = json_object_new_array();
 	for (i = 0; i < n && i < limit; i++)
 		json_object_array_add(items, user_json(r, res, i));
-	json_object_object_add(body, "items", items);
-	json_object_object_add(body, "next_cursor",
-	    n > limit ? json_object_new_string(page_cursor(r, PQgetvalue(res, limit - 1, 0))) : NULL);
-	return reply_json(r, 200, body);
+	return reply_page(r, items, n > limit ? PQgetvalue(res, limit - 1, 0) : NULL);
 }
 
 int
@@ -224,21 +220,6 @@ handle_users_get(struct request *r)
 	if (PQntuples(res) == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
 	return reply_user(r, 200, res);
-}
-
-/* If-Match against the current revision: "*" matches anything (RFC 9110). */
-static int
-check_if_match(struct request *r, const char *revision)
-{
-	char etag[32];
-
-	if (r->if_match == NULL)
-		return PROBLEM(r, 428, "precondition-required", "If-Match with the user's ETag is required");
-	snprintf(etag, sizeof(etag), "\"%s\"", revision);
-	if (strcmp(r->if_match, "*") != 0 && strcmp(r->if_match, etag) != 0)
-		return PROBLEM(r, 412, "precondition-failed", "the user changed since you read it (ETag %s)",
-		    etag);
-	return 0;
 }
 
 int
@@ -274,7 +255,7 @@ handle_users_patch(struct request *r)
 		return -1;
 	if (PQntuples(cur) == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
-	if (check_if_match(r, PQgetvalue(cur, 0, 4)) != 0)
+	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", PQgetvalue(cur, 0, 4)), "the user") != 0)
 		return -1;
 	values[1] = name;
 	values[2] = roles;

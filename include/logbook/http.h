@@ -87,6 +87,11 @@ int	request_json_object(struct request *r, struct json_object **out);
 /* Decoded value of query parameter name, NULL when absent; "" for `?name` or `?name=`. */
 const char *request_query(struct request *r, const char *name);
 
+/* Checks If-Match against etag (quoted, as sent in ETag): 428 when absent, 412 when neither
+ * "*" (RFC 9110: any revision) nor etag. what names the object in the problem ("the user").
+ * Returns 0 or -1. */
+int	request_if_match(struct request *r, const char *etag, const char *what);
+
 /* Percent-decodes s[0..n) into the arena (path segments: '+' stays '+'). */
 char	*http_url_decode(struct arena *a, const char *s, size_t n);
 

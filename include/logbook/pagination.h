@@ -14,4 +14,9 @@ int	page_params(struct request *r, int *limit, const char **after);
 /* The cursor for a key text (arena). */
 const char *page_cursor(struct request *r, const char *key);
 
+struct json_object;
+
+/* Replies 200 {"items": items, "next_cursor": page_cursor(next_key) or null}; takes items. */
+int	reply_page(struct request *r, struct json_object *items, const char *next_key);
+
 #endif

@@ -12,25 +12,13 @@ import { psql, superuser } from './lib/psql.mjs';
 import {
 	TAG, user, author, reviewer, approver, auditor, publishTemplate, templateKey,
 	createEntry, sectionOf, save, transition, step, driveTo, readingsBody, randomUUID,
+	auditRows,
 } from './lib/entries.mjs';
 
 const KEY = templateKey('concurrency');
 test.before(async () => {
 	await publishTemplate(KEY);
 });
-
-async function auditRows(query) {
-	const items = [];
-	let cursor = null;
-	do {
-		const q = cursor === null ? query : `${query}&cursor=${encodeURIComponent(cursor)}`;
-		const res = await request('GET', `/api/v1/audit?${q}`, { token: auditor });
-		assert.equal(res.status, 200, res.text);
-		items.push(...res.json.items);
-		cursor = res.json.next_cursor;
-	} while (cursor !== null);
-	return items;
-}
 
 async function history(id, section) {
 	const res = await request('GET', `/api/v1/entries/${id}/sections/${section}/history`, { token: auditor });

@@ -10,6 +10,7 @@ import { psql } from './lib/psql.mjs';
 import {
 	TAG, user, subOf, author, author2, reviewer, approver, auditor, publishTemplate, templateKey,
 	createEntry, getEntry, sectionOf, save, transition, step, driveTo, readingsBody, randomUUID,
+	auditRows,
 } from './lib/entries.mjs';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -23,20 +24,6 @@ async function history(id, section) {
 	const res = await request('GET', `/api/v1/entries/${id}/sections/${section}/history`, { token: auditor });
 	assert.equal(res.status, 200, res.text);
 	return res.json.items;
-}
-
-// Every audit row of GET /api/v1/audit?<query> (all pages).
-async function auditRows(query) {
-	const items = [];
-	let cursor = null;
-	do {
-		const q = cursor === null ? query : `${query}&cursor=${encodeURIComponent(cursor)}`;
-		const res = await request('GET', `/api/v1/audit?${q}`, { token: auditor });
-		assert.equal(res.status, 200, res.text);
-		items.push(...res.json.items);
-		cursor = res.json.next_cursor;
-	} while (cursor !== null);
-	return items;
 }
 
 // A body with every field type; `checks` has a choice with a comma and quotes in it.

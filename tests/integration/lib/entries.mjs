@@ -172,3 +172,17 @@ export function readingsBody(n, rows = 3) {
 }
 
 export { randomUUID };
+
+// Every audit row of GET /api/v1/audit?<query> (all pages), as the auditor.
+export async function auditRows(query) {
+	const items = [];
+	let cursor = null;
+	do {
+		const q = cursor === null ? query : `${query}&cursor=${encodeURIComponent(cursor)}`;
+		const res = await request('GET', `/api/v1/audit?${q}`, { token: auditor });
+		assert.equal(res.status, 200, res.text);
+		items.push(...res.json.items);
+		cursor = res.json.next_cursor;
+	} while (cursor !== null);
+	return items;
+}
