@@ -1,8 +1,8 @@
 /* ctl_migrate.c — `logbookctl migrate`: apply pending migrations as the schema owner. */
 #include <stdio.h>
 
-#include "logbook/ctl.h"
-#include "logbook/migrate.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/store/migrate.h"
 
 int
 ctl_migrate(struct config *cfg, int argc, char **argv)

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "logbook/ctl.h"
-#include "logbook/jwt_auth.h"
-#include "logbook/roles.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/auth/jwt.h"
+#include "logbook/auth/roles.h"
 
 int
 ctl_token(struct config *cfg, int argc, char **argv)

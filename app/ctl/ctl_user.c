@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/ctl.h"
-#include "logbook/password.h"
-#include "logbook/roles.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/auth/password.h"
+#include "logbook/auth/roles.h"
 
 static int
 read_password_file(const char *path, char *buf, size_t len)

@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/config.h"
-#include "logbook/ctl.h"
-#include "logbook/jwt_auth.h"
-#include "logbook/migrate.h"
+#include "logbook/core/config.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/auth/jwt.h"
+#include "logbook/store/migrate.h"
 
 static int
 ctl_check_config(struct config *cfg, int argc, char **argv)

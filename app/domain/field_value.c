@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/datetime_text.h"
 #include "logbook/domain/decimal.h"
 #include "logbook/domain/field_value.h"

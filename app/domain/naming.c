@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/naming.h"
 
 uint32_t

@@ -1,7 +1,7 @@
 /* phys_schema.c — fold published definitions into the PostgreSQL shape; see phys_schema.h. */
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/phys_schema.h"
 
 static const char *const col_type_names[COL_TYPE_COUNT] = {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/field_value.h"
 #include "logbook/domain/naming.h"
 #include "logbook/domain/phys_schema.h"

@@ -1,7 +1,7 @@
 /* section_values.c — validate a section save body; see section_values.h. */
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/field_value.h"
 #include "logbook/domain/section_values.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "logbook/domain/section_workflow.h"
-#include "logbook/roles.h"
+#include "logbook/auth/roles.h"
 
 static const char *const state_names[STATE_COUNT] = {
 	"draft", "submitted", "in_review", "approved", "rejected",

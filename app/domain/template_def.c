@@ -12,7 +12,7 @@
 #include "logbook/domain/pattern.h"
 #include "logbook/domain/template_def.h"
 #include "logbook/domain/utf8.h"
-#include "logbook/roles.h"
+#include "logbook/auth/roles.h"
 
 struct parse {
 	struct tpl_def   *def;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/utf8.h"
 #include "logbook/domain/verr.h"
 

@@ -4,17 +4,17 @@
 
 #include <json-c/json.h>
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/audit_query.h"
-#include "logbook/audit_verify.h"
-#include "logbook/db.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/audit_query.h"
+#include "logbook/store/audit_verify.h"
+#include "logbook/store/db.h"
 #include "logbook/domain/csv.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/log.h"
-#include "logbook/pagination.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/core/log.h"
+#include "logbook/http/pagination.h"
 
 /* Rows per FETCH of the export cursor: the most the worker holds at once. */
 #define EXPORT_BATCH "500"

@@ -5,13 +5,13 @@
 
 #include <json-c/json.h>
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/password.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/auth/password.h"
 
 DB_STMT(stmt_login_user,
     "SELECT password_hash, name, roles, disabled FROM users WHERE username = $1");

@@ -10,12 +10,12 @@
 
 #include <json-c/json.h>
 
-#include "logbook/db.h"
-#include "logbook/entry_store.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/pagination.h"
+#include "logbook/store/db.h"
+#include "logbook/store/entry_store.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/http/pagination.h"
 
 enum {
 	F_TEMPLATE = 1 << 0,

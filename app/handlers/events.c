@@ -20,15 +20,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/audit_query.h"
-#include "logbook/auth.h"
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/log.h"
-#include "logbook/roles.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/audit_query.h"
+#include "logbook/http/bearer.h"
+#include "logbook/store/db.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/log.h"
+#include "logbook/auth/roles.h"
 
 #define EVENTS_MAX_WAIT      30  /* seconds */
 #define EVENTS_DEFAULT_LIMIT 100

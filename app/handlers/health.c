@@ -3,10 +3,10 @@
 
 #include <json-c/json.h>
 
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/migrate.h"
+#include "logbook/store/db.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/store/migrate.h"
 
 DB_STMT(stmt_schema_version, "SELECT coalesce(max(version), 0) FROM schema_migrations");
 

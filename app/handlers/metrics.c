@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "logbook/app.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/metrics.h"
+#include "logbook/worker/app.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/metrics/metrics.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -7,9 +7,9 @@
 
 #include <openssl/evp.h>
 
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/openapi.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/http/openapi.h"
 
 #define OPENAPI_CACHE_CONTROL "public, max-age=300"
 

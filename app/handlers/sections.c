@@ -11,20 +11,20 @@
 
 #include <json-c/json.h>
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/audit_context.h"
-#include "logbook/db.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/audit_context.h"
+#include "logbook/store/db.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
-#include "logbook/entries.h"
-#include "logbook/entry_json.h"
-#include "logbook/entry_store.h"
-#include "logbook/entry_versions.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_cache.h"
+#include "logbook/handlers/entries.h"
+#include "logbook/handlers/entry_view.h"
+#include "logbook/store/entry_store.h"
+#include "logbook/store/entry_versions.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/store/template_cache.h"
 
 struct section_ctx {
 	const char              *id, *section;

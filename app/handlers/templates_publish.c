@@ -11,17 +11,17 @@
 
 #include <json-c/json.h>
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/db.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
 #include "logbook/domain/schema_plan.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_store.h"
-#include "logbook/templates.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/store/template_store.h"
+#include "logbook/handlers/templates.h"
 
 DB_STMT(stmt_published_definitions,
     "SELECT definition FROM template_versions WHERE template_key = $1 AND published_at IS NOT NULL"

@@ -5,13 +5,13 @@
 
 #include <json-c/json.h>
 
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/pagination.h"
-#include "logbook/template_store.h"
-#include "logbook/templates.h"
+#include "logbook/store/db.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/http/pagination.h"
+#include "logbook/store/template_store.h"
+#include "logbook/handlers/templates.h"
 
 int
 template_version_param(struct request *r, const char *text, const char **out)

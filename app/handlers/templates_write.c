@@ -5,13 +5,13 @@
 
 #include <json-c/json.h>
 
-#include "logbook/db.h"
+#include "logbook/store/db.h"
 #include "logbook/domain/template_def.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_store.h"
-#include "logbook/templates.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/store/template_store.h"
+#include "logbook/handlers/templates.h"
 
 static void
 def_free(void *def)

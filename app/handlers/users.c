@@ -4,14 +4,14 @@
 
 #include <json-c/json.h>
 
-#include "logbook/audit.h"
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/pagination.h"
-#include "logbook/password.h"
-#include "logbook/roles.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/http/pagination.h"
+#include "logbook/auth/password.h"
+#include "logbook/auth/roles.h"
 
 #define USER_COLUMNS "username, name, roles, disabled, revision, created_at, updated_at"
 

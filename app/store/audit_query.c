@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
-#include "logbook/audit_query.h"
-#include "logbook/http.h"
+#include "logbook/core/arena.h"
+#include "logbook/store/audit_query.h"
+#include "logbook/http/http.h"
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values above U+10FFFF. PostgreSQL
  * would refuse the rest with an error that reads as the server's fault, not the query's. */

@@ -5,7 +5,7 @@
 
 #include <openssl/evp.h>
 
-#include "logbook/audit_verify.h"
+#include "logbook/store/audit_verify.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 

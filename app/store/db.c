@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "logbook/app.h"
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/log.h"
-#include "logbook/metrics.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/db.h"
+#include "logbook/http/http.h"
+#include "logbook/core/log.h"
+#include "logbook/metrics/metrics.h"
 
 static int
 db_connect(struct db *db)

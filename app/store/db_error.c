@@ -1,10 +1,10 @@
 /* db_error.c — what a failed statement means for the client: SQLSTATE -> HTTP, one table. */
 #include <string.h>
 
-#include "logbook/app.h"
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/log.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/db.h"
+#include "logbook/http/http.h"
+#include "logbook/core/log.h"
 
 struct sqlstate_map {
 	const char *prefix;  /* a full SQLSTATE or its two-character class */

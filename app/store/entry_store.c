@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "logbook/entry_store.h"
-#include "logbook/http.h"
+#include "logbook/store/entry_store.h"
+#include "logbook/http/http.h"
 
 DB_STMT(stmt_create,
     "WITH v AS (SELECT template_key, version, definition FROM template_versions"

@@ -3,7 +3,7 @@
 #include <strings.h>
 
 #include "logbook/domain/naming.h"
-#include "logbook/entry_versions.h"
+#include "logbook/store/entry_versions.h"
 
 struct slot {
 	char id[37];

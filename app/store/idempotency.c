@@ -5,9 +5,9 @@
 
 #include <openssl/evp.h>
 
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/idempotency.h"
+#include "logbook/store/db.h"
+#include "logbook/http/http.h"
+#include "logbook/store/idempotency.h"
 
 DB_STMT(stmt_idem_lock, "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 7412))");
 DB_STMT(stmt_idem_find,

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "logbook/migrate.h"
+#include "logbook/store/migrate.h"
 
 /* Any constant works; it only has to be the same for every logbookctl. */
 #define MIGRATION_LOCK_KEY "7412031"

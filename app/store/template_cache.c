@@ -8,13 +8,13 @@
 
 #include <json-c/json.h>
 
-#include "logbook/app.h"
-#include "logbook/db.h"
+#include "logbook/worker/app.h"
+#include "logbook/store/db.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_cache.h"
+#include "logbook/http/http.h"
+#include "logbook/core/json_util.h"
+#include "logbook/store/template_cache.h"
 
 DB_STMT(stmt_definition, "SELECT definition FROM template_versions"
     " WHERE template_key = $1 AND version = $2::integer AND status <> 'draft'");

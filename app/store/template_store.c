@@ -1,9 +1,9 @@
 /* template_store.c — the statements behind template_store.h. */
 #include <stdio.h>
 
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/template_store.h"
+#include "logbook/store/db.h"
+#include "logbook/http/http.h"
+#include "logbook/store/template_store.h"
 
 #define TEMPLATE_COLUMNS "key, archived, revision, created_by, created_at, updated_at"
 #define VERSION_COLUMNS  "version, status, definition, created_by, created_at, updated_at," \

@@ -43,7 +43,7 @@
 
 #include <json-c/json.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/verr.h"
 
 /* Limits. Counts are of array elements; lengths are in Unicode code points. */
