@@ -8,19 +8,19 @@
  * Claims are read from our own json-c parse of the payload: the signature covers the
  * base64url text, so those bytes are exactly the signed ones.
  */
+#include "logbook/auth/jwt.h"
+
+#include <json-c/json.h>
+#include <jwt.h>
 #include <limits.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <json-c/json.h>
-#include <jwt.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
-#include "logbook/auth/jwt.h"
 #include "logbook/auth/roles.h"
 
 /* Nesting allowed in header and payload; identity providers nest a little. */
@@ -32,8 +32,8 @@
 
 static const struct {
 	enum jwt_pin pin;
-	const char *name;
-	jwt_alg_t lib_alg;
+	const char  *name;
+	jwt_alg_t    lib_alg;
 } pin_table[] = {
 	{ JWT_PIN_HS256, "HS256", JWT_ALG_HS256 },
 	{ JWT_PIN_RS256, "RS256", JWT_ALG_RS256 },
@@ -122,9 +122,9 @@ b64url_value(unsigned char c)
 static long
 b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap)
 {
-	size_t n = 0, need = len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
+	size_t   n = 0, need = len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1);
 	uint32_t acc = 0;
-	int bits = 0;
+	int      bits = 0;
 
 	/* A lone trailing character cannot carry a whole byte. */
 	if (len % 4 == 1 || len > LONG_MAX / 2 || (out != NULL && need > cap))
@@ -176,8 +176,8 @@ static struct json_object *
 parse_object(const unsigned char *buf, size_t len)
 {
 	struct json_tokener *tok = NULL;
-	struct json_object *obj = NULL;
-	size_t end;
+	struct json_object  *obj = NULL;
+	size_t               end;
 
 	if (len == 0 || len > INT_MAX || memchr(buf, '\0', len) != NULL ||
 	    has_escaped_nul(buf, len))
@@ -191,8 +191,8 @@ parse_object(const unsigned char *buf, size_t len)
 	/* RFC 8259 allows whitespace after the value; nothing else may follow. */
 	while (end < len && strchr(" \t\r\n", buf[end]) != NULL)
 		end++;
-	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success ||
-	    end != len || !json_object_is_type(obj, json_type_object)) {
+	if (obj == NULL || json_tokener_get_error(tok) != json_tokener_success || end != len ||
+	    !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		obj = NULL;
 	}
@@ -205,7 +205,7 @@ static struct json_object *
 decode_part(const char *part, size_t len)
 {
 	unsigned char buf[JWT_PART_DECODED_MAX];
-	long n;
+	long          n;
 
 	n = b64url_decode(part, len, buf, sizeof(buf));
 	if (n <= 0)
@@ -275,12 +275,11 @@ check_header(const struct jwt_settings *s, struct json_object *hdr)
 static enum jwt_result
 check_signature(const struct jwt_settings *s, const char *token)
 {
-	jwt_t *jwt = NULL;
+	jwt_t          *jwt = NULL;
 	enum jwt_result r = JWT_BAD_SIGNATURE;
 
 	/* Without a key libjwt might not verify at all; never let it try. */
-	if (s->verify_key == NULL || s->verify_key_len == 0 ||
-	    s->verify_key_len > INT_MAX)
+	if (s->verify_key == NULL || s->verify_key_len == 0 || s->verify_key_len > INT_MAX)
 		return JWT_BAD_SIGNATURE;
 	if (jwt_decode(&jwt, token, s->verify_key, (int)s->verify_key_len) != 0)
 		goto out;
@@ -296,11 +295,11 @@ out:
 }
 
 static enum jwt_result
-check_times(const struct jwt_settings *s, struct json_object *claims, time_t now,
-	    struct jwt_identity *out)
+check_times(
+    const struct jwt_settings *s, struct json_object *claims, time_t now, struct jwt_identity *out)
 {
 	struct json_object *exp = NULL, *nbf = NULL;
-	int64_t leeway, exp_v;
+	int64_t             leeway, exp_v;
 
 	leeway = s->leeway < 0 ? 0 : (s->leeway > INT32_MAX ? INT32_MAX : s->leeway);
 	if (!json_object_object_get_ex(claims, "exp", &exp))
@@ -336,8 +335,7 @@ check_audience(const struct jwt_settings *s, struct json_object *claims)
 		size_t n = json_object_array_length(aud);
 
 		for (size_t i = 0; i < n; i++) {
-			if (json_string_equals(json_object_array_get_idx(aud, i),
-					       s->audience))
+			if (json_string_equals(json_object_array_get_idx(aud, i), s->audience))
 				return JWT_OK;
 		}
 	}
@@ -348,11 +346,10 @@ static enum jwt_result
 read_identity(struct json_object *claims, struct jwt_identity *out)
 {
 	struct json_object *v = NULL;
-	const char *str;
+	const char         *str;
 
 	if (!json_object_object_get_ex(claims, "sub", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    json_object_get_string_len(v) == 0)
+	    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
 		return JWT_NO_SUBJECT;
 	if (!get_short_string(v, sizeof(out->sub), &str))
 		return JWT_BAD_CLAIMS;
@@ -373,8 +370,8 @@ read_identity(struct json_object *claims, struct jwt_identity *out)
 		if (n > JWT_MAX_ROLES)
 			return JWT_BAD_CLAIMS;
 		for (size_t i = 0; i < n; i++) {
-			if (!get_short_string(json_object_array_get_idx(v, i),
-					      sizeof(out->roles[0]), &str))
+			if (!get_short_string(
+				json_object_array_get_idx(v, i), sizeof(out->roles[0]), &str))
 				return JWT_BAD_CLAIMS;
 			memcpy(out->roles[i], str, strlen(str) + 1);
 			out->role_mask |= role_from_name(str);
@@ -385,13 +382,13 @@ read_identity(struct json_object *claims, struct jwt_identity *out)
 }
 
 enum jwt_result
-jwt_verify_token(const struct jwt_settings *s, const char *token, time_t now,
-		 struct jwt_identity *out)
+jwt_verify_token(
+    const struct jwt_settings *s, const char *token, time_t now, struct jwt_identity *out)
 {
 	struct json_object *hdr = NULL, *claims = NULL, *iss = NULL;
-	const char *dot1, *dot2;
-	size_t len;
-	enum jwt_result r = JWT_MALFORMED;
+	const char         *dot1, *dot2;
+	size_t              len;
+	enum jwt_result     r = JWT_MALFORMED;
 
 	memset(out, 0, sizeof(*out));
 	if (s == NULL || token == NULL)
@@ -405,8 +402,7 @@ jwt_verify_token(const struct jwt_settings *s, const char *token, time_t now,
 	if (dot1 == NULL)
 		return JWT_MALFORMED;
 	dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
-	if (dot2 == NULL ||
-	    memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
+	if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
 		return JWT_MALFORMED;
 
 	/* The header first, so that `alg: none` (empty signature) reads as BAD_ALG. */
@@ -435,7 +431,7 @@ jwt_verify_token(const struct jwt_settings *s, const char *token, time_t now,
 		goto out;
 	if (s->issuer != NULL &&
 	    (!json_object_object_get_ex(claims, "iss", &iss) ||
-	     !json_string_equals(iss, s->issuer))) {
+		!json_string_equals(iss, s->issuer))) {
 		r = JWT_BAD_ISSUER;
 		goto out;
 	}
@@ -486,14 +482,14 @@ add_int(struct json_object *obj, const char *key, int64_t val)
  */
 static struct json_object *
 mint_claims(const struct jwt_settings *s, const char *sub, const char *name,
-	    const char *const *roles, int nroles, time_t now, long ttl)
+    const char *const *roles, int nroles, time_t now, long ttl)
 {
 	struct json_object *claims = NULL, *arr = NULL;
 
 	if (sub == NULL || sub[0] == '\0' || strlen(sub) >= JWT_SUB_MAX ||
-	    (name != NULL && strlen(name) >= JWT_NAME_MAX) ||
-	    nroles < 0 || nroles > JWT_MAX_ROLES || (nroles > 0 && roles == NULL) ||
-	    ttl <= 0 || now < 0 || (int64_t)now > INT64_MAX - ttl)
+	    (name != NULL && strlen(name) >= JWT_NAME_MAX) || nroles < 0 ||
+	    nroles > JWT_MAX_ROLES || (nroles > 0 && roles == NULL) || ttl <= 0 || now < 0 ||
+	    (int64_t)now > INT64_MAX - ttl)
 		return NULL;
 	for (int i = 0; i < nroles; i++) {
 		if (roles[i] == NULL || strlen(roles[i]) >= JWT_ROLE_MAX)
@@ -529,15 +525,15 @@ fail:
 
 char *
 jwt_mint_token(const struct jwt_settings *s, const char *sub, const char *name,
-	       const char *const *roles, int nroles, time_t now, long ttl)
+    const char *const *roles, int nroles, time_t now, long ttl)
 {
 	struct json_object *claims = NULL;
-	jwt_t *jwt = NULL;
-	const char *json;
-	char *token = NULL;
+	jwt_t              *jwt = NULL;
+	const char         *json;
+	char               *token = NULL;
 
-	if (s == NULL || s->sign_key == NULL || s->sign_key_len == 0 ||
-	    s->sign_key_len > INT_MAX || pin_lib_alg(s->alg) == JWT_ALG_INVAL)
+	if (s == NULL || s->sign_key == NULL || s->sign_key_len == 0 || s->sign_key_len > INT_MAX ||
+	    pin_lib_alg(s->alg) == JWT_ALG_INVAL)
 		return NULL;
 	claims = mint_claims(s, sub, name, roles, nroles, now, ttl);
 	if (claims == NULL)
@@ -560,7 +556,7 @@ out:
 static EVP_PKEY *
 load_pem_key(const unsigned char *buf, size_t len, int private)
 {
-	BIO *bio = NULL;
+	BIO      *bio = NULL;
 	EVP_PKEY *pkey = NULL;
 
 	if (buf == NULL || len == 0 || len > INT_MAX)
@@ -584,7 +580,7 @@ key_fits(EVP_PKEY *pkey, enum jwt_pin alg)
 
 	if (alg == JWT_PIN_RS256)
 		return EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA &&
-		       EVP_PKEY_get_bits(pkey) >= 2048;
+		    EVP_PKEY_get_bits(pkey) >= 2048;
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
 	    EVP_PKEY_get_group_name(pkey, group, sizeof(group), NULL) != 1)
 		return 0;
@@ -594,7 +590,7 @@ key_fits(EVP_PKEY *pkey, enum jwt_pin alg)
 int
 jwt_settings_check(const struct jwt_settings *s, const char **why)
 {
-	EVP_PKEY *pub = NULL, *priv = NULL;
+	EVP_PKEY   *pub = NULL, *priv = NULL;
 	const char *reason = NULL;
 
 	if (pin_lib_alg(s->alg) == JWT_ALG_INVAL) {
@@ -605,16 +601,16 @@ jwt_settings_check(const struct jwt_settings *s, const char **why)
 		if (s->verify_key == NULL || s->verify_key_len < HS256_MIN_SECRET)
 			reason = "HS256 secret must be at least 32 bytes";
 		else if (s->sign_key != NULL &&
-			 (s->sign_key_len != s->verify_key_len ||
-			  memcmp(s->sign_key, s->verify_key, s->verify_key_len) != 0))
+		    (s->sign_key_len != s->verify_key_len ||
+			memcmp(s->sign_key, s->verify_key, s->verify_key_len) != 0))
 			reason = "HS256 signing and verification secrets differ";
 		goto out;
 	}
 	pub = load_pem_key(s->verify_key, s->verify_key_len, 0);
 	if (pub == NULL || !key_fits(pub, s->alg)) {
-		reason = s->alg == JWT_PIN_RS256 ?
-		    "verification key is not an RSA (>= 2048 bits) PEM public key" :
-		    "verification key is not a P-256 PEM public key";
+		reason = s->alg == JWT_PIN_RS256
+		    ? "verification key is not an RSA (>= 2048 bits) PEM public key"
+		    : "verification key is not a P-256 PEM public key";
 		goto out;
 	}
 	if (s->sign_key == NULL)

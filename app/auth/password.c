@@ -1,8 +1,8 @@
 /* password.c — yescrypt through crypt_r; see password.h. */
+#include "logbook/auth/password.h"
+
 #include <crypt.h>
 #include <string.h>
-
-#include "logbook/auth/password.h"
 
 /* A real hash of a password nobody knows, made once per process: verifying against it costs
  * the same as verifying a real user's password. */
@@ -19,9 +19,9 @@ dummy_hash(void)
 int
 password_hash(const char *password, char *out)
 {
-	char             salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	char              salt[CRYPT_GENSALT_OUTPUT_SIZE];
 	struct crypt_data data;
-	const char      *h;
+	const char       *h;
 
 	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof(salt)) == NULL)
 		return -1;

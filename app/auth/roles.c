@@ -1,11 +1,11 @@
 /* Role names <-> bits. The table is the single place that knows the names. */
+#include "logbook/auth/roles.h"
+
 #include <stddef.h>
 #include <string.h>
 
-#include "logbook/auth/roles.h"
-
 static const struct {
-	unsigned bit;
+	unsigned    bit;
 	const char *name;
 } role_table[ROLE_COUNT] = {
 	{ ROLE_ADMIN, "admin" },
@@ -21,8 +21,7 @@ static unsigned
 role_from_span(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ROLE_COUNT; i++) {
-		if (strlen(role_table[i].name) == len &&
-		    memcmp(role_table[i].name, name, len) == 0)
+		if (strlen(role_table[i].name) == len && memcmp(role_table[i].name, name, len) == 0)
 			return role_table[i].bit;
 	}
 	return 0;
@@ -57,7 +56,7 @@ roles_parse_list(const char *csv, unsigned *mask, const char **bad)
 {
 	/* Only ever written on failure, and only read by the caller right after. */
 	static char bad_name[64];
-	unsigned acc = 0;
+	unsigned    acc = 0;
 	const char *p = csv;
 
 	if (csv == NULL)
@@ -72,7 +71,7 @@ roles_parse_list(const char *csv, unsigned *mask, const char **bad)
 	p = csv;
 	for (;;) {
 		const char *start = p, *end;
-		unsigned bit;
+		unsigned    bit;
 
 		while (*p != ',' && *p != '\0')
 			p++;

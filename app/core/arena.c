@@ -1,10 +1,10 @@
 /* arena.c — bump allocator with a cleanup list; see arena.h. */
+#include "logbook/core/arena.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "logbook/core/arena.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

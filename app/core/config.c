@@ -1,4 +1,6 @@
 /* config.c — read, override, check: see config.h. */
+#include "logbook/core/config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -8,21 +10,25 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "logbook/core/config.h"
-
 enum setting_type { SETTING_STRING, SETTING_LONG };
 
 struct setting {
-	const char        *key;
-	enum setting_type  type;
-	size_t             offset;
-	const char        *fallback; /* NULL: required (strings) */
-	long               min, max;
-	int                optional; /* strings that may stay NULL */
+	const char       *key;
+	enum setting_type type;
+	size_t            offset;
+	const char       *fallback; /* NULL: required (strings) */
+	long              min, max;
+	int               optional; /* strings that may stay NULL */
 };
 
-#define STR(k, def, opt)       { #k, SETTING_STRING, offsetof(struct config, k), def, 0, 0, opt }
-#define NUM(k, def, lo, hi)    { #k, SETTING_LONG, offsetof(struct config, k), def, lo, hi, 0 }
+#define STR(k, def, opt)                                                       \
+	{                                                                      \
+#k, SETTING_STRING, offsetof(struct config, k), def, 0, 0, opt \
+	}
+#define NUM(k, def, lo, hi)                                                  \
+	{                                                                    \
+#k, SETTING_LONG, offsetof(struct config, k), def, lo, hi, 0 \
+	}
 
 static const struct setting settings[] = {
 	STR(db_conninfo, NULL, 0),
@@ -66,7 +72,8 @@ setting_find(const char *key)
 }
 
 static int
-setting_apply(struct config *c, const struct setting *s, const char *value, char *err, size_t errlen)
+setting_apply(
+    struct config *c, const struct setting *s, const char *value, char *err, size_t errlen)
 {
 	char **str = (char **)((char *)c + s->offset);
 	long  *num = (long *)((char *)c + s->offset);
@@ -166,7 +173,7 @@ apply_environment(struct config *c, char *err, size_t errlen)
  * secret written by `echo` or an editor matches the same secret given to other tools. */
 static int
 read_key_file(const char *setting, const char *path, unsigned char **out, size_t *len, char *err,
-	      size_t errlen)
+    size_t errlen)
 {
 	FILE         *f;
 	unsigned char buf[16384];
@@ -177,7 +184,8 @@ read_key_file(const char *setting, const char *path, unsigned char **out, size_t
 	n = fread(buf, 1, sizeof(buf), f);
 	if (!feof(f)) {
 		fclose(f);
-		return fail(err, errlen, "%s: %s is larger than %zu bytes", setting, path, sizeof(buf) - 1);
+		return fail(
+		    err, errlen, "%s: %s is larger than %zu bytes", setting, path, sizeof(buf) - 1);
 	}
 	fclose(f);
 	while (n > 0 && isspace(buf[n - 1]))
@@ -198,38 +206,45 @@ load_keys(struct config *c, char *err, size_t errlen)
 	const char *why = NULL;
 
 	if (jwt_pin_from_name(c->jwt_alg, &c->alg) != 0)
-		return fail(err, errlen, "jwt_alg: '%s' is not one of HS256, RS256, ES256", c->jwt_alg);
+		return fail(
+		    err, errlen, "jwt_alg: '%s' is not one of HS256, RS256, ES256", c->jwt_alg);
 	if (c->alg == JWT_PIN_HS256) {
 		if (c->jwt_secret_file == NULL)
 			return fail(err, errlen, "jwt_secret_file: required when jwt_alg is HS256");
 		if (read_key_file("jwt_secret_file", c->jwt_secret_file, &c->verify_key,
-		    &c->verify_key_len, err, errlen) != 0)
+			&c->verify_key_len, err, errlen) != 0)
 			return -1;
 		if (c->verify_key_len < 32)
-			return fail(err, errlen, "jwt_secret_file: the secret must be at least 32 bytes");
+			return fail(
+			    err, errlen, "jwt_secret_file: the secret must be at least 32 bytes");
 		c->sign_key = c->verify_key;
 		c->sign_key_len = c->verify_key_len;
 	} else {
 		if (c->jwt_public_key_file == NULL)
-			return fail(err, errlen, "jwt_public_key_file: required when jwt_alg is %s", c->jwt_alg);
+			return fail(err, errlen, "jwt_public_key_file: required when jwt_alg is %s",
+			    c->jwt_alg);
 		if (read_key_file("jwt_public_key_file", c->jwt_public_key_file, &c->verify_key,
-		    &c->verify_key_len, err, errlen) != 0)
+			&c->verify_key_len, err, errlen) != 0)
 			return -1;
-		if (c->jwt_private_key_file != NULL && read_key_file("jwt_private_key_file",
-		    c->jwt_private_key_file, &c->sign_key, &c->sign_key_len, err, errlen) != 0)
+		if (c->jwt_private_key_file != NULL &&
+		    read_key_file("jwt_private_key_file", c->jwt_private_key_file, &c->sign_key,
+			&c->sign_key_len, err, errlen) != 0)
 			return -1;
 	}
 	c->jwt = (struct jwt_settings){
 		.alg = c->alg,
-		.verify_key = c->verify_key, .verify_key_len = c->verify_key_len,
-		.sign_key = c->sign_key, .sign_key_len = c->sign_key_len,
-		.issuer = c->jwt_issuer, .audience = c->jwt_audience,
+		.verify_key = c->verify_key,
+		.verify_key_len = c->verify_key_len,
+		.sign_key = c->sign_key,
+		.sign_key_len = c->sign_key_len,
+		.issuer = c->jwt_issuer,
+		.audience = c->jwt_audience,
 		.leeway = c->jwt_leeway,
 	};
 	/* A key that does not fit the algorithm would make every token fail: say so at start. */
 	if (jwt_settings_check(&c->jwt, &why) != 0)
-		return fail(err, errlen, "%s: %s", c->alg == JWT_PIN_HS256 ? "jwt_secret_file" :
-		    "jwt_public_key_file", why);
+		return fail(err, errlen, "%s: %s",
+		    c->alg == JWT_PIN_HS256 ? "jwt_secret_file" : "jwt_public_key_file", why);
 	return 0;
 }
 
@@ -259,7 +274,8 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		if (s->type == SETTING_STRING && !s->optional && *str == NULL)
 			return fail(err, errlen, "%s: required setting is missing", s->key);
 	}
-	if (c->db_migrate_conninfo == NULL && (c->db_migrate_conninfo = strdup(c->db_conninfo)) == NULL)
+	if (c->db_migrate_conninfo == NULL &&
+	    (c->db_migrate_conninfo = strdup(c->db_conninfo)) == NULL)
 		return fail(err, errlen, "db_migrate_conninfo: out of memory");
 	return load_keys(c, err, errlen);
 }

@@ -1,9 +1,10 @@
 /* json_util.c — see json_util.h. */
+#include "logbook/core/json_util.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "logbook/http/http.h"
-#include "logbook/core/json_util.h"
 
 static void
 json_put(void *o)
@@ -81,7 +82,8 @@ json_only_members(struct request *r, struct json_object *obj, const char *const 
 {
 	int ok = 1;
 
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		const char *const *a;
 
 		(void)val;

@@ -1,11 +1,12 @@
 /* log.c — stderr lines; see log.h. */
+#include "logbook/core/log.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "logbook/http/http.h"
-#include "logbook/core/log.h"
 
 static void
 stamp(char *buf, size_t len)
@@ -59,7 +60,8 @@ log_request(const struct request *r)
 	fprintf(stderr, " status=%d ms=%.3f user=", r->status, (double)ns / 1e6);
 	put_safe(r->user != NULL ? r->user->sub : "-");
 	if (r->problem.status != 0) {
-		fprintf(stderr, " problem=%s at=%s:%d", r->problem.slug != NULL ? r->problem.slug : "-",
+		fprintf(stderr, " problem=%s at=%s:%d",
+		    r->problem.slug != NULL ? r->problem.slug : "-",
 		    r->problem.func != NULL ? r->problem.func : "-", r->problem.line);
 		if (r->problem.sqlstate[0] != '\0')
 			fprintf(stderr, " sqlstate=%s", r->problem.sqlstate);

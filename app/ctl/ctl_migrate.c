@@ -24,6 +24,7 @@ ctl_migrate(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "logbookctl: migration failed, nothing applied: %s", err);
 		return 1;
 	}
-	printf("schema at version %d (%d migration%s applied)\n", migrate_latest(), n, n == 1 ? "" : "s");
+	printf("schema at version %d (%d migration%s applied)\n", migrate_latest(), n,
+	    n == 1 ? "" : "s");
 	return 0;
 }

@@ -1,13 +1,13 @@
 /* entry_json.c — see entry_json.h. */
+#include "logbook/handlers/entry_view.h"
+
+#include <json-c/json.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "logbook/domain/datetime_text.h"
-#include "logbook/handlers/entry_view.h"
 
 #define USEC_PER_DAY      INT64_C(86400000000)
 #define DAYS_0001_TO_1970 719162
@@ -36,8 +36,8 @@ datetime_json(const char *text)
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y = yoe + era * 400 + (m <= 2);
 	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d,
-	    (int)(usec / INT64_C(3600000000)), (int)(usec / 60000000 % 60), (int)(usec / 1000000 % 60),
-	    (int)(usec / 1000 % 1000));
+	    (int)(usec / INT64_C(3600000000)), (int)(usec / 60000000 % 60),
+	    (int)(usec / 1000000 % 60), (int)(usec / 1000 % 1000));
 	return json_object_new_string(out);
 }
 
@@ -90,7 +90,8 @@ pg_array_json(const char *s)
 	size_t              i, n = pg_array_split(s, &items);
 
 	for (i = 0; i < n; i++)
-		json_object_array_add(arr, items[i] != NULL ? json_object_new_string(items[i]) : NULL);
+		json_object_array_add(
+		    arr, items[i] != NULL ? json_object_new_string(items[i]) : NULL);
 	free(items);
 	return arr;
 }
@@ -122,8 +123,10 @@ entry_data_from_row(const struct tpl_section *s, PGresult *res)
 	int                 has = res != NULL && PQntuples(res) == 1;
 
 	for (i = 0; i < s->nfields; i++)
-		json_object_object_add(data, s->fields[i].key, has && !PQgetisnull(res, 0, (int)i + 1) ?
-		    entry_value_json(s->fields[i].type, PQgetvalue(res, 0, (int)i + 1)) : NULL);
+		json_object_object_add(data, s->fields[i].key,
+		    has && !PQgetisnull(res, 0, (int)i + 1)
+			? entry_value_json(s->fields[i].type, PQgetvalue(res, 0, (int)i + 1))
+			: NULL);
 	return data;
 }
 
@@ -138,8 +141,10 @@ entry_rows_from_result(const struct tpl_table *t, PGresult *res)
 		struct json_object *row = json_object_new_object();
 
 		for (c = 0; c < t->ncolumns; c++)
-			json_object_object_add(row, t->columns[c].key, PQgetisnull(res, r, (int)c) ? NULL :
-			    entry_value_json(t->columns[c].type, PQgetvalue(res, r, (int)c)));
+			json_object_object_add(row, t->columns[c].key,
+			    PQgetisnull(res, r, (int)c)
+				? NULL
+				: entry_value_json(t->columns[c].type, PQgetvalue(res, r, (int)c)));
 		json_object_array_add(rows, row);
 	}
 	return rows;
@@ -152,8 +157,8 @@ entry_data_from_values(const struct tpl_section *s, const struct section_values 
 	size_t              i;
 
 	for (i = 0; i < s->nfields; i++)
-		json_object_object_add(data, s->fields[i].key, entry_value_json(s->fields[i].type,
-		    v->fields[i]));
+		json_object_object_add(
+		    data, s->fields[i].key, entry_value_json(s->fields[i].type, v->fields[i]));
 	return data;
 }
 
@@ -172,8 +177,9 @@ entry_tables_from_values(const struct tpl_section *s, const struct section_value
 			struct json_object *row = json_object_new_object();
 
 			for (c = 0; c < t->ncolumns; c++)
-				json_object_object_add(row, t->columns[c].key, entry_value_json(
-				    t->columns[c].type, tv->cells[r * t->ncolumns + c]));
+				json_object_object_add(row, t->columns[c].key,
+				    entry_value_json(
+					t->columns[c].type, tv->cells[r * t->ncolumns + c]));
 			json_object_array_add(rows, row);
 		}
 		json_object_object_add(tables, t->key, rows);
@@ -205,13 +211,15 @@ entry_rows_from_json(const struct tpl_table *t, const char *text)
 		return rows;
 	n = json_object_is_type(in, json_type_array) ? json_object_array_length(in) : 0;
 	for (r = 0; r < n; r++) {
-		struct json_object *cells = json_object_array_get_idx(in, r), *row = json_object_new_object();
+		struct json_object *cells = json_object_array_get_idx(in, r),
+				   *row = json_object_new_object();
 
 		for (c = 0; c < t->ncolumns; c++) {
 			struct json_object *cell = json_object_array_get_idx(cells, c);
 
-			json_object_object_add(row, t->columns[c].key, entry_value_json(t->columns[c].type,
-			    cell != NULL ? json_object_get_string(cell) : NULL));
+			json_object_object_add(row, t->columns[c].key,
+			    entry_value_json(t->columns[c].type,
+				cell != NULL ? json_object_get_string(cell) : NULL));
 		}
 		json_object_array_add(rows, row);
 	}

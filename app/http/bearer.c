@@ -1,13 +1,14 @@
 /* auth.c — bearer token -> r->user. */
+#include "logbook/http/bearer.h"
+
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "logbook/worker/app.h"
-#include "logbook/http/bearer.h"
-#include "logbook/http/http.h"
 #include "logbook/auth/roles.h"
+#include "logbook/http/http.h"
+#include "logbook/worker/app.h"
 
 /* Verified tokens, remembered per worker: a client sends the same token with every request,
  * and checking it again (base64, two JSON parses, an HMAC or a signature) costs more than the
@@ -37,14 +38,15 @@ token_slot(const char *token)
 int
 auth_bearer(struct request *r)
 {
-	const char         *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgx->envp);
+	const char          *h = FCGX_GetParam("HTTP_AUTHORIZATION", r->fcgx->envp);
 	struct jwt_identity *id;
 	struct token_slot   *slot;
 	enum jwt_result      res;
 	time_t               now;
 
 	if (h == NULL || *h == '\0')
-		return PROBLEM(r, 401, "unauthorized", "an Authorization: Bearer token is required");
+		return PROBLEM(
+		    r, 401, "unauthorized", "an Authorization: Bearer token is required");
 	if (strncasecmp(h, "Bearer ", 7) != 0)
 		return PROBLEM(r, 401, "unauthorized", "the Authorization scheme must be Bearer");
 	h += 7;
@@ -60,7 +62,8 @@ auth_bearer(struct request *r)
 	}
 	res = jwt_verify_token(&r->app->cfg.jwt, h, now, id);
 	if (res != JWT_OK)
-		return PROBLEM(r, 401, "invalid-token", "the token was rejected: %s", jwt_result_str(res));
+		return PROBLEM(
+		    r, 401, "invalid-token", "the token was rejected: %s", jwt_result_str(res));
 	if (strlen(h) < TOKEN_CACHE_MAX) {
 		strcpy(slot->token, h);
 		slot->id = *id;

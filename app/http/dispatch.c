@@ -8,13 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "logbook/worker/app.h"
-#include "logbook/http/bearer.h"
-#include "logbook/store/db.h"
-#include "logbook/http/http.h"
-#include "logbook/store/idempotency.h"
 #include "logbook/core/log.h"
+#include "logbook/http/bearer.h"
+#include "logbook/http/http.h"
 #include "logbook/http/router.h"
+#include "logbook/store/db.h"
+#include "logbook/store/idempotency.h"
+#include "logbook/worker/app.h"
 
 #define MAX_ATTEMPTS 4
 
@@ -30,7 +30,8 @@ in_transaction(struct request *r)
 static int
 retryable(const struct request *r)
 {
-	return strcmp(r->problem.sqlstate, "40001") == 0 || strcmp(r->problem.sqlstate, "40P01") == 0;
+	return strcmp(r->problem.sqlstate, "40001") == 0 ||
+	    strcmp(r->problem.sqlstate, "40P01") == 0;
 }
 
 /* Runs the handler inside the request's transaction; 0 when the reply is committed. */

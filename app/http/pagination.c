@@ -1,11 +1,11 @@
 /* pagination.c — see pagination.h. Cursors are base64url so that clients treat them as opaque. */
+#include "logbook/http/pagination.h"
+
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "logbook/http/http.h"
-#include "logbook/http/pagination.h"
 
 #define CURSOR_MAX 512
 
@@ -36,10 +36,10 @@ page_cursor(struct request *r, const char *key)
 static int
 cursor_decode(struct request *r, const char *c, const char **out)
 {
-	size_t n = strlen(c), i, o = 0;
-	char  *buf;
+	size_t   n = strlen(c), i, o = 0;
+	char    *buf;
 	unsigned v = 0;
-	int    bits = 0;
+	int      bits = 0;
 
 	if (n == 0 || n > CURSOR_MAX || n % 4 == 1)
 		return -1;
@@ -76,8 +76,8 @@ page_params(struct request *r, int *limit, const char **after)
 	if (l != NULL) {
 		v = strtol(l, &end, 10);
 		if (*l == '\0' || *end != '\0' || v < 1 || v > PAGE_MAX_LIMIT)
-			return PROBLEM(r, 400, "bad-query", "limit must be a whole number from 1 to %d",
-			    PAGE_MAX_LIMIT);
+			return PROBLEM(r, 400, "bad-query",
+			    "limit must be a whole number from 1 to %d", PAGE_MAX_LIMIT);
 		*limit = (int)v;
 	}
 	if (c != NULL && *c != '\0' && cursor_decode(r, c, after) != 0)

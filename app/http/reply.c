@@ -1,13 +1,12 @@
 /* http_reply.c — status, headers and bodies: buffered until dispatch commits, then sent. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include <json-c/json.h>
-
-#include "logbook/worker/app.h"
-#include "logbook/http/http.h"
 #include "logbook/core/json_util.h"
+#include "logbook/http/http.h"
+#include "logbook/worker/app.h"
 
 void
 reply_header(struct request *r, const char *name, const char *value)
@@ -105,8 +104,8 @@ send_json(struct request *r, int status, const char *content_type, struct json_o
 		send_head(r, status, NULL, NULL);
 		return 0;
 	}
-	text = json_object_to_json_string_length(body,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	text = json_object_to_json_string_length(
+	    body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	send_head(r, status, content_type, NULL);
 	out_put(r, text, len);
 	return 0;
@@ -141,7 +140,9 @@ reply_problem(struct request *r)
 	if (r->streaming) /* headers are gone: the best we can do is stop the body short */
 		return;
 	if (p->status == 0)
-		*p = (struct problem){ .status = 500, .slug = "internal", .detail = "no reply was made" };
+		*p = (struct problem){
+			.status = 500, .slug = "internal", .detail = "no reply was made"
+		};
 	r->headers = NULL; /* an ETag or Location of the failed attempt must not leak */
 	if (p->status == 405 && p->allow != NULL)
 		reply_header(r, "Allow", p->allow);
@@ -153,8 +154,8 @@ reply_problem(struct request *r)
 		reply_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 	body = json_object_new_object();
 	json_object_object_add(body, "type",
-	    json_object_new_string(arena_printf(r->arena, "urn:logbook:problem:%s",
-	    p->slug != NULL ? p->slug : "error")));
+	    json_object_new_string(arena_printf(
+		r->arena, "urn:logbook:problem:%s", p->slug != NULL ? p->slug : "error")));
 	json_object_object_add(body, "title", json_object_new_string(http_status_text(p->status)));
 	json_object_object_add(body, "status", json_object_new_int(p->status));
 	if (p->detail != NULL)
@@ -163,7 +164,7 @@ reply_problem(struct request *r)
 		json_object_object_add(body, "errors", json_object_get(p->errors));
 	if (p->extra != NULL) {
 		json_object_object_foreach(p->extra, key, val)
-			json_object_object_add(body, key, json_object_get(val));
+		    json_object_object_add(body, key, json_object_get(val));
 	}
 	json_object_object_add(body, "request_id", json_object_new_string(r->request_id));
 	send_json(r, p->status, "application/problem+json", body);

@@ -1,5 +1,6 @@
 /* http_request.c — turning FastCGI parameters and the body into struct request. */
 #include <ctype.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +8,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
-#include "logbook/worker/app.h"
+#include "logbook/core/json_util.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/http/http.h"
-#include "logbook/core/json_util.h"
+#include "logbook/worker/app.h"
 
 #define JSON_MAX_DEPTH 32
 
@@ -29,7 +28,8 @@ request_id_acceptable(const char *id)
 	size_t n = 0;
 
 	for (; id[n] != '\0'; n++)
-		if (n >= REQUEST_ID_MAX || !(isalnum((unsigned char)id[n]) || strchr("-_.:", id[n])))
+		if (n >= REQUEST_ID_MAX ||
+		    !(isalnum((unsigned char)id[n]) || strchr("-_.:", id[n])))
 			return 0;
 	return n > 0;
 }
@@ -74,7 +74,8 @@ request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct aren
 	if (uri == NULL)
 		uri = "/";
 	q = strchr(uri, '?');
-	r->path = q != NULL ? arena_strndup(arena, uri, (size_t)(q - uri)) : arena_strdup(arena, uri);
+	r->path =
+	    q != NULL ? arena_strndup(arena, uri, (size_t)(q - uri)) : arena_strdup(arena, uri);
 	r->query = q != NULL ? arena_strdup(arena, q + 1) : "";
 	r->content_type = param(r, "CONTENT_TYPE");
 	if (r->content_type != NULL && r->content_type[0] == '\0')
@@ -84,8 +85,8 @@ request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct aren
 	if (r->content_length < 0)
 		r->content_length = 0;
 	rid = FCGX_GetParam("HTTP_X_REQUEST_ID", fcgx->envp);
-	r->request_id = rid != NULL && request_id_acceptable(rid) ? arena_strdup(arena, rid) :
-	    request_id_generate(r);
+	r->request_id = rid != NULL && request_id_acceptable(rid) ? arena_strdup(arena, rid)
+								  : request_id_generate(r);
 	r->client_ip = param(r, "REMOTE_ADDR");
 	r->user_agent = param(r, "HTTP_USER_AGENT");
 	r->if_match = param(r, "HTTP_IF_MATCH");
@@ -148,7 +149,8 @@ request_json_body(struct request *r, struct json_object **out)
 		return -1;
 	len = (size_t)r->raw_body_len;
 	if (len == 0)
-		return PROBLEM(r, 400, "malformed-json", "the body is empty; a JSON value is expected");
+		return PROBLEM(
+		    r, 400, "malformed-json", "the body is empty; a JSON value is expected");
 	if (strlen(r->raw_body) != len)
 		return PROBLEM(r, 400, "malformed-json", "the body contains a NUL byte");
 
@@ -228,7 +230,8 @@ request_query(struct request *r, const char *name)
 		const char *kend = eq != NULL ? eq : end;
 
 		if ((size_t)(kend - p) == nlen && memcmp(p, name, nlen) == 0)
-			return eq != NULL ? url_decode(r->arena, eq + 1, (size_t)(end - eq - 1), 1) : "";
+			return eq != NULL ? url_decode(r->arena, eq + 1, (size_t)(end - eq - 1), 1)
+					  : "";
 		p = amp != NULL ? amp + 1 : end;
 	}
 	return NULL;

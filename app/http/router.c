@@ -1,8 +1,9 @@
 /* router.c — matching a path against the route table's patterns. */
+#include "logbook/http/router.h"
+
 #include <string.h>
 
 #include "logbook/http/http.h"
-#include "logbook/http/router.h"
 
 #define PATH_MAX_LEN 2048
 
@@ -61,13 +62,14 @@ route_match(const struct route *table, struct request *r)
 			return rt;
 		}
 		path_known = 1;
-		allow = allow == NULL ? arena_strdup(r->arena, rt->method) :
-		    arena_printf(r->arena, "%s, %s", allow, rt->method);
+		allow = allow == NULL ? arena_strdup(r->arena, rt->method)
+				      : arena_printf(r->arena, "%s, %s", allow, rt->method);
 	}
 	if (!path_known)
 		return PROBLEM(r, 404, "not-found", "no resource at %s", r->path), NULL;
 	/* HEAD is not served: saying so in Allow keeps clients from guessing. */
 	r->problem.allow = allow;
 	return PROBLEM(r, 405, "method-not-allowed", "%s is not allowed here; use %s", r->method,
-	    allow), NULL;
+		   allow),
+	       NULL;
 }

@@ -17,15 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logbook/worker/app.h"
 #include "logbook/core/config.h"
-#include "logbook/http/http.h"
 #include "logbook/core/log.h"
+#include "logbook/http/http.h"
 #include "logbook/metrics/metrics.h"
+#include "logbook/worker/app.h"
 
 #define METRICS_MAGIC "LBMETRIC"
 #define CACHE_LINE    64
-#define OVERFLOW_SLOT METRICS_SLOTS   /* shared by the workers beyond METRICS_SLOTS */
+#define OVERFLOW_SLOT METRICS_SLOTS /* shared by the workers beyond METRICS_SLOTS */
 #define ATTACH_TRIES  4
 
 /* Atomics in memory shared between processes must be lock-free (and so address-free). */
@@ -33,20 +33,20 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
     "the shared counters need lock-free atomics");
 
 struct metrics_slot {
-	alignas(CACHE_LINE) atomic_int owner;  /* pid holding the slot; 0: none */
-	atomic_int         used;              /* ever claimed: part of the totals for good */
-	atomic_ullong      owner_start;       /* owner's start time, clock ticks after boot */
-	atomic_ullong      starts;            /* claims of this slot */
-	atomic_ullong      db_reconnects;
-	atomic_ullong      duration_sum_ns;
-	atomic_ullong      duration[METRICS_BUCKETS];
-	atomic_ullong      requests[METRICS_METHODS][METRICS_STATUSES];
+	alignas(CACHE_LINE) atomic_int owner; /* pid holding the slot; 0: none */
+	atomic_int    used;                   /* ever claimed: part of the totals for good */
+	atomic_ullong owner_start;            /* owner's start time, clock ticks after boot */
+	atomic_ullong starts;                 /* claims of this slot */
+	atomic_ullong db_reconnects;
+	atomic_ullong duration_sum_ns;
+	atomic_ullong duration[METRICS_BUCKETS];
+	atomic_ullong requests[METRICS_METHODS][METRICS_STATUSES];
 };
 
 struct metrics_header {
 	char     magic[8];
-	uint32_t layout;  /* layout_hash(): sizes and label tables of the build that made it */
-	uint32_t size;    /* sizeof(struct metrics_segment) */
+	uint32_t layout; /* layout_hash(): sizes and label tables of the build that made it */
+	uint32_t size;   /* sizeof(struct metrics_segment) */
 };
 
 struct metrics_segment {
@@ -57,34 +57,121 @@ struct metrics_segment {
 _Static_assert(sizeof(struct metrics_slot) % CACHE_LINE == 0, "slots share no cache line");
 
 const char *const metrics_method_label[METRICS_METHODS] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other",
+	"GET",
+	"HEAD",
+	"POST",
+	"PUT",
+	"PATCH",
+	"DELETE",
+	"OPTIONS",
+	"other",
 };
 
 /* The codes this server and Nginx answer, exactly; any other one by its class. */
 static const int status_codes[] = {
-	200, 201, 202, 204, 301, 302, 304, 400, 401, 403, 404, 405, 406, 408, 409, 410, 412, 413,
-	415, 422, 428, 429, 500, 502, 503, 504,
+	200,
+	201,
+	202,
+	204,
+	301,
+	302,
+	304,
+	400,
+	401,
+	403,
+	404,
+	405,
+	406,
+	408,
+	409,
+	410,
+	412,
+	413,
+	415,
+	422,
+	428,
+	429,
+	500,
+	502,
+	503,
+	504,
 };
 #define STATUS_EXACT ((int)(sizeof(status_codes) / sizeof(status_codes[0])))
-#define STATUS_CLASS STATUS_EXACT                 /* + 0..4: "1xx".."5xx" */
+#define STATUS_CLASS STATUS_EXACT /* + 0..4: "1xx".."5xx" */
 #define STATUS_OTHER (STATUS_EXACT + 5)
 _Static_assert(STATUS_OTHER + 1 == METRICS_STATUSES, "status labels and METRICS_STATUSES agree");
 
 const char *const metrics_status_label[METRICS_STATUSES] = {
-	"200", "201", "202", "204", "301", "302", "304", "400", "401", "403", "404", "405", "406",
-	"408", "409", "410", "412", "413", "415", "422", "428", "429", "500", "502", "503", "504",
-	"1xx", "2xx", "3xx", "4xx", "5xx", "other",
+	"200",
+	"201",
+	"202",
+	"204",
+	"301",
+	"302",
+	"304",
+	"400",
+	"401",
+	"403",
+	"404",
+	"405",
+	"406",
+	"408",
+	"409",
+	"410",
+	"412",
+	"413",
+	"415",
+	"422",
+	"428",
+	"429",
+	"500",
+	"502",
+	"503",
+	"504",
+	"1xx",
+	"2xx",
+	"3xx",
+	"4xx",
+	"5xx",
+	"other",
 };
 
 /* Upper bounds of the duration buckets: from a cached read to an events long-poll (30 s). */
 static const uint64_t bucket_ns[METRICS_BUCKETS - 1] = {
-	500000, 1000000, 2500000, 5000000, 10000000, 25000000, 50000000, 100000000, 250000000,
-	500000000, 1000000000, 2500000000, 5000000000, 10000000000, 30000000000,
+	500000,
+	1000000,
+	2500000,
+	5000000,
+	10000000,
+	25000000,
+	50000000,
+	100000000,
+	250000000,
+	500000000,
+	1000000000,
+	2500000000,
+	5000000000,
+	10000000000,
+	30000000000,
 };
 
 const char *const metrics_bucket_le[METRICS_BUCKETS] = {
-	"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1",
-	"2.5", "5", "10", "30", "+Inf",
+	"0.0005",
+	"0.001",
+	"0.0025",
+	"0.005",
+	"0.01",
+	"0.025",
+	"0.05",
+	"0.1",
+	"0.25",
+	"0.5",
+	"1",
+	"2.5",
+	"5",
+	"10",
+	"30",
+	"+Inf",
 };
 
 /* This process's attachment. */
@@ -156,9 +243,10 @@ layout_hash(void)
 	for (const char *p = sizes; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	for (i = 0; i < METRICS_METHODS + METRICS_STATUSES + METRICS_BUCKETS; i++) {
-		const char *s = i < METRICS_METHODS ? metrics_method_label[i] :
-		    i < METRICS_METHODS + METRICS_STATUSES ? metrics_status_label[i - METRICS_METHODS] :
-		    metrics_bucket_le[i - METRICS_METHODS - METRICS_STATUSES];
+		const char *s = i < METRICS_METHODS ? metrics_method_label[i]
+		    : i < METRICS_METHODS + METRICS_STATUSES
+		    ? metrics_status_label[i - METRICS_METHODS]
+		    : metrics_bucket_le[i - METRICS_METHODS - METRICS_STATUSES];
 
 		for (; *s != '\0'; s++)
 			h = (h ^ (unsigned char)*s) * 16777619u;
@@ -174,10 +262,10 @@ layout_hash(void)
 static unsigned long long
 proc_start_ticks(pid_t pid)
 {
-	char                path[64], buf[1024], *p, *end;
-	unsigned long long  v = 0;
-	ssize_t             n;
-	int                 fd, field;
+	char               path[64], buf[1024], *p, *end;
+	unsigned long long v = 0;
+	ssize_t            n;
+	int                fd, field;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -254,7 +342,7 @@ slot_claim(struct metrics_segment *seg, pid_t pid, unsigned long long start,
 			if (fresh < 0)
 				fresh = i;
 		} else if (!alive(atomic_load_explicit(&s->owner, memory_order_acquire),
-		    atomic_load_explicit(&s->owner_start, memory_order_relaxed)))
+			       atomic_load_explicit(&s->owner_start, memory_order_relaxed)))
 			reuse = i;
 	}
 	i = reuse >= 0 ? reuse : fresh >= 0 ? fresh : OVERFLOW_SLOT;
@@ -333,13 +421,15 @@ attach_file(const char *path, pid_t pid, unsigned long long start, char *err, si
 			return -1;
 		}
 		/* Another worker may have replaced the file while we waited: lock the one named. */
-		if (stat(path, &named) != 0 || named.st_ino != st.st_ino || named.st_dev != st.st_dev) {
+		if (stat(path, &named) != 0 || named.st_ino != st.st_ino ||
+		    named.st_dev != st.st_dev) {
 			close(fd);
 			continue;
 		}
 		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
 			close(fd);
-			return errf(err, errlen, "%s: not a regular file of uid %d", path, (int)geteuid());
+			return errf(
+			    err, errlen, "%s: not a regular file of uid %d", path, (int)geteuid());
 		}
 		if (st.st_size != 0 && !layout_ok(fd, &st)) {
 			/* Another build's layout (or a start cut short): a new file; whoever still maps
@@ -354,7 +444,8 @@ attach_file(const char *path, pid_t pid, unsigned long long start, char *err, si
 			close(fd);
 			return -1;
 		}
-		map = mmap(NULL, sizeof(struct metrics_segment), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		map = mmap(NULL, sizeof(struct metrics_segment), PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, 0);
 		if (map == MAP_FAILED) {
 			errf(err, errlen, "%s: mmap: %s", path, strerror(errno));
 			close(fd);
@@ -378,7 +469,9 @@ metrics_attach(const char *path, char *err, size_t errlen)
 	int                rc = -1;
 
 	if (state.attempted)
-		return state.shared ? 0 : errf(err, errlen, "counting alone: the shared file failed earlier");
+		return state.shared
+		    ? 0
+		    : errf(err, errlen, "counting alone: the shared file failed earlier");
 	state.attempted = 1;
 	if (path == NULL)
 		errf(err, errlen, "no metrics_file and no default for it");
@@ -396,8 +489,8 @@ metrics_attach(const char *path, char *err, size_t errlen)
 		state.seg = map;
 		state.mine = slot_claim(state.seg, pid, start, owner_alive);
 	}
-	atomic_fetch_add_explicit(&state.mine->db_reconnects, state.early_reconnects,
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(
+	    &state.mine->db_reconnects, state.early_reconnects, memory_order_relaxed);
 	state.early_reconnects = 0;
 	atexit(slot_release);
 	return rc;
@@ -425,7 +518,8 @@ metrics_default_path(const struct config *c, char *buf, size_t len)
 	conf = c != NULL && c->path != NULL ? c->path : "environment";
 	for (; *conf != '\0'; conf++)
 		h = (h ^ (unsigned char)*conf) * 16777619u;
-	n = snprintf(buf, len, "/dev/shm/logbook-%u-%08x.metrics", (unsigned)geteuid(), (unsigned)h);
+	n = snprintf(
+	    buf, len, "/dev/shm/logbook-%u-%08x.metrics", (unsigned)geteuid(), (unsigned)h);
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
@@ -458,8 +552,9 @@ metrics_observe(const char *method, int status, uint64_t ns)
 		return;
 	while (b < METRICS_BUCKETS - 1 && ns > bucket_ns[b])
 		b++;
-	atomic_fetch_add_explicit(&s->requests[metrics_method_index(method)][metrics_status_index(status)],
-	    1, memory_order_relaxed);
+	atomic_fetch_add_explicit(
+	    &s->requests[metrics_method_index(method)][metrics_status_index(status)], 1,
+	    memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->duration[b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->duration_sum_ns, ns, memory_order_relaxed);
 }
@@ -505,13 +600,15 @@ metrics_snapshot(struct metrics_snapshot *out)
 			continue;
 		out->worker_starts += atomic_load_explicit(&s->starts, memory_order_relaxed);
 		out->db_reconnects += atomic_load_explicit(&s->db_reconnects, memory_order_relaxed);
-		out->duration_sum_ns += atomic_load_explicit(&s->duration_sum_ns, memory_order_relaxed);
+		out->duration_sum_ns +=
+		    atomic_load_explicit(&s->duration_sum_ns, memory_order_relaxed);
 		for (m = 0; m < METRICS_BUCKETS; m++)
-			out->duration[m] += atomic_load_explicit(&s->duration[m], memory_order_relaxed);
+			out->duration[m] +=
+			    atomic_load_explicit(&s->duration[m], memory_order_relaxed);
 		for (m = 0; m < METRICS_METHODS; m++)
 			for (st = 0; st < METRICS_STATUSES; st++)
-				out->requests[m][st] += atomic_load_explicit(&s->requests[m][st],
-				    memory_order_relaxed);
+				out->requests[m][st] +=
+				    atomic_load_explicit(&s->requests[m][st], memory_order_relaxed);
 		if (i == OVERFLOW_SLOT)
 			continue;
 		pid = atomic_load_explicit(&s->owner, memory_order_acquire);

@@ -1,15 +1,15 @@
 /* audit.c — one prepared INSERT per audited change; see audit.h. */
+#include "logbook/store/audit_append.h"
+
+#include <json-c/json.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
-#include "logbook/store/audit_append.h"
-#include "logbook/store/db.h"
-#include "logbook/http/http.h"
 #include "logbook/core/json_util.h"
 #include "logbook/core/log.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
 
 DB_STMT(stmt_audit_insert,
     "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
@@ -22,16 +22,20 @@ diff_objects(struct request *r, struct json_object **before, struct json_object 
 {
 	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
 
-	json_object_object_foreach(*before, key, bval) {
+	json_object_object_foreach(*before, key, bval)
+	{
 		struct json_object *aval = NULL;
 
-		if (!json_object_object_get_ex(*after, key, &aval) || !json_object_equal(bval, aval))
+		if (!json_object_object_get_ex(*after, key, &aval) ||
+		    !json_object_equal(bval, aval))
 			json_object_object_add(b, key, json_object_get(bval));
 	}
-	json_object_object_foreach(*after, key2, aval2) {
+	json_object_object_foreach(*after, key2, aval2)
+	{
 		struct json_object *bval2 = NULL;
 
-		if (!json_object_object_get_ex(*before, key2, &bval2) || !json_object_equal(bval2, aval2))
+		if (!json_object_object_get_ex(*before, key2, &bval2) ||
+		    !json_object_equal(bval2, aval2))
 			json_object_object_add(a, key2, json_object_get(aval2));
 	}
 	*before = json_own(r, b);

@@ -2,18 +2,17 @@
  *
  * spawn-fcgi hands us the listening socket as fd 0; multiwatch keeps N of us alive. One
  * request at a time per process: the arena and the database connection are reused. */
+#include <fcgiapp.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <fcgiapp.h>
-
-#include "logbook/worker/app.h"
 #include "logbook/core/arena.h"
-#include "logbook/store/audit_append.h"
-#include "logbook/http/http.h"
 #include "logbook/core/log.h"
-#include "logbook/metrics/metrics.h"
+#include "logbook/http/http.h"
 #include "logbook/http/router.h"
+#include "logbook/metrics/metrics.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/worker/app.h"
 
 int
 main(int argc, char **argv)
@@ -28,7 +27,8 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "-c") == 0)
 		config_path = argv[2];
 	else if (argc != 1) {
-		fprintf(stderr, "usage: logbook-fcgi [-c logbook.conf]   (started by spawn-fcgi)\n");
+		fprintf(
+		    stderr, "usage: logbook-fcgi [-c logbook.conf]   (started by spawn-fcgi)\n");
 		return 2;
 	}
 	if (config_load(&app.cfg, config_path, err, sizeof(err)) != 0) {
@@ -44,7 +44,8 @@ main(int argc, char **argv)
 	FCGX_InitRequest(&fcgx, 0, 0);
 	metrics_attach_config(&app.cfg); /* counted as a live worker before its first request */
 	arena_init(&arena);
-	log_msg("info", "worker ready (config %s)", app.cfg.path != NULL ? app.cfg.path : "environment");
+	log_msg("info", "worker ready (config %s)",
+	    app.cfg.path != NULL ? app.cfg.path : "environment");
 
 	while (FCGX_Accept_r(&fcgx) >= 0) {
 		struct request r;

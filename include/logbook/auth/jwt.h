@@ -24,10 +24,10 @@ struct jwt_settings {
 	enum jwt_pin alg;
 	/* HS256 secret, or PEM public key */
 	const unsigned char *verify_key;
-	size_t verify_key_len;
+	size_t               verify_key_len;
 	/* HS256 secret, or PEM private key; NULL: cannot mint */
 	const unsigned char *sign_key;
-	size_t sign_key_len;
+	size_t               sign_key_len;
 	/* NULL: not checked; else `iss` required and equal; put into minted tokens */
 	const char *issuer;
 	/* NULL: not checked; else `aud` string equal, or array containing it;
@@ -51,31 +51,31 @@ int jwt_settings_check(const struct jwt_settings *s, const char **why);
 #define JWT_MAX_TOKEN_LEN 8192
 
 #define JWT_MAX_ROLES 16
-#define JWT_SUB_MAX 128
-#define JWT_NAME_MAX 128
-#define JWT_ROLE_MAX 32
+#define JWT_SUB_MAX   128
+#define JWT_NAME_MAX  128
+#define JWT_ROLE_MAX  32
 
 struct jwt_identity {
-	char sub[JWT_SUB_MAX];
-	char name[JWT_NAME_MAX];            /* "" when absent */
-	char roles[JWT_MAX_ROLES][JWT_ROLE_MAX];
-	int nroles;                         /* the token's role strings, as given (unknown ones kept) */
-	unsigned role_mask;                 /* known roles only */
-	long exp;
+	char     sub[JWT_SUB_MAX];
+	char     name[JWT_NAME_MAX]; /* "" when absent */
+	char     roles[JWT_MAX_ROLES][JWT_ROLE_MAX];
+	int      nroles;    /* the token's role strings, as given (unknown ones kept) */
+	unsigned role_mask; /* known roles only */
+	long     exp;
 };
 
 enum jwt_result {
 	JWT_OK = 0,
-	JWT_MALFORMED,          /* too long, not three base64url parts, header/payload not a JSON object */
-	JWT_BAD_ALG,            /* header `alg` missing, `none`, or not the pinned one */
-	JWT_BAD_SIGNATURE,      /* signature does not verify with the configured key */
-	JWT_NO_EXP,             /* no `exp` claim */
-	JWT_EXPIRED,            /* exp + leeway <= now */
-	JWT_NOT_YET_VALID,      /* nbf - leeway > now */
-	JWT_BAD_ISSUER,         /* issuer configured and `iss` missing or different */
-	JWT_BAD_AUDIENCE,       /* audience configured and not in `aud` */
-	JWT_NO_SUBJECT,         /* `sub` missing, not a string, or empty */
-	JWT_BAD_CLAIMS,         /* a claim has the wrong type or size (see jwt_verify_token) */
+	JWT_MALFORMED, /* too long, not three base64url parts, header/payload not a JSON object */
+	JWT_BAD_ALG,   /* header `alg` missing, `none`, or not the pinned one */
+	JWT_BAD_SIGNATURE, /* signature does not verify with the configured key */
+	JWT_NO_EXP,        /* no `exp` claim */
+	JWT_EXPIRED,       /* exp + leeway <= now */
+	JWT_NOT_YET_VALID, /* nbf - leeway > now */
+	JWT_BAD_ISSUER,    /* issuer configured and `iss` missing or different */
+	JWT_BAD_AUDIENCE,  /* audience configured and not in `aud` */
+	JWT_NO_SUBJECT,    /* `sub` missing, not a string, or empty */
+	JWT_BAD_CLAIMS,    /* a claim has the wrong type or size (see jwt_verify_token) */
 };
 
 /*
@@ -98,8 +98,8 @@ enum jwt_result {
  *
  * *out is zeroed first and meaningful only on JWT_OK. Keeps no state between calls.
  */
-enum jwt_result jwt_verify_token(const struct jwt_settings *s, const char *token,
-				 time_t now, struct jwt_identity *out);
+enum jwt_result jwt_verify_token(
+    const struct jwt_settings *s, const char *token, time_t now, struct jwt_identity *out);
 
 /* Short English reason for logs and a problem's `detail`; a static string. */
 const char *jwt_result_str(enum jwt_result r);
@@ -112,6 +112,6 @@ const char *jwt_result_str(enum jwt_result r);
  * unusable key).
  */
 char *jwt_mint_token(const struct jwt_settings *s, const char *sub, const char *name,
-		     const char *const *roles, int nroles, time_t now, long ttl);
+    const char *const *roles, int nroles, time_t now, long ttl);
 
 #endif

@@ -18,23 +18,24 @@ struct arena {
 	size_t                used;     /* bytes handed out since the last reset (for /metrics) */
 };
 
-void	 arena_init(struct arena *a);
+void arena_init(struct arena *a);
 
 /* Returns size bytes aligned for any type; aborts the process on out-of-memory (a worker that
  * cannot allocate a few KiB cannot answer anyway, and multiwatch starts a fresh one). */
-void	*arena_alloc(struct arena *a, size_t size);
-void	*arena_zalloc(struct arena *a, size_t size);
-char	*arena_strdup(struct arena *a, const char *s);        /* NULL in, NULL out */
-char	*arena_strndup(struct arena *a, const char *s, size_t n);
-char	*arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char	*arena_vprintf(struct arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void *arena_alloc(struct arena *a, size_t size);
+void *arena_zalloc(struct arena *a, size_t size);
+char *arena_strdup(struct arena *a, const char *s); /* NULL in, NULL out */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Registers fn(ptr) to run at the next arena_reset(): for PGresult, json_object and other
  * memory the arena does not own. Returns ptr, so `x = arena_own(a, make(), free_fn)` reads well. */
-void	*arena_own(struct arena *a, void *ptr, void (*fn)(void *));
+void *arena_own(struct arena *a, void *ptr, void (*fn)(void *));
 
 /* Runs the cleanups, frees all blocks but the first and poisons what was handed out. */
-void	 arena_reset(struct arena *a);
-void	 arena_destroy(struct arena *a);
+void arena_reset(struct arena *a);
+void arena_destroy(struct arena *a);
 
 #endif

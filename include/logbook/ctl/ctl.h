@@ -7,12 +7,12 @@
 #include "logbook/core/config.h"
 
 /* Each returns the process exit status: 0 ok, 1 failure, 2 usage. */
-int	ctl_migrate(struct config *cfg, int argc, char **argv);
-int	ctl_user(struct config *cfg, int argc, char **argv);
-int	ctl_token(struct config *cfg, int argc, char **argv);
-int	ctl_audit(struct config *cfg, int argc, char **argv);
+int ctl_migrate(struct config *cfg, int argc, char **argv);
+int ctl_user(struct config *cfg, int argc, char **argv);
+int ctl_token(struct config *cfg, int argc, char **argv);
+int ctl_audit(struct config *cfg, int argc, char **argv);
 
 /* Connects with conninfo or prints why and returns NULL. */
-PGconn	*ctl_connect(const char *conninfo);
+PGconn *ctl_connect(const char *conninfo);
 
 #endif

@@ -29,7 +29,9 @@ struct json_object *entry_data_from_array(const struct tpl_section *s, const cha
 struct json_object *entry_rows_from_json(const struct tpl_table *t, const char *text);
 
 /* The same shapes from values the value engine normalized (a save's own reply and history). */
-struct json_object *entry_data_from_values(const struct tpl_section *s, const struct section_values *v);
-struct json_object *entry_tables_from_values(const struct tpl_section *s, const struct section_values *v);
+struct json_object *entry_data_from_values(
+    const struct tpl_section *s, const struct section_values *v);
+struct json_object *entry_tables_from_values(
+    const struct tpl_section *s, const struct section_values *v);
 
 #endif

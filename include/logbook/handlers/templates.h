@@ -10,7 +10,7 @@ struct request;
 struct json_object;
 
 /* Checks a {n} path parameter is a version number; 404 otherwise. */
-int	template_version_param(struct request *r, const char *text, const char **out);
+int template_version_param(struct request *r, const char *text, const char **out);
 
 /* One template_versions row as the API's template shape. New reference. */
 struct json_object *template_version_json(struct request *r, PGresult *versions, int row);
@@ -22,9 +22,9 @@ struct tpl_def;
 
 /* Parses and validates a definition document; 422 with every error (paths relative to the
  * document) when it is not valid. *out belongs to the request's arena. */
-int	template_definition_check(struct request *r, struct json_object *doc, struct tpl_def **out);
+int template_definition_check(struct request *r, struct json_object *doc, struct tpl_def **out);
 
 /* Replies with the template's latest version, its versions list and its ETag. */
-int	template_reply(struct request *r, int status, const char *key);
+int template_reply(struct request *r, int status, const char *key);
 
 #endif

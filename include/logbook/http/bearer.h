@@ -6,9 +6,9 @@ struct request;
 
 /* Verifies the request's `Authorization: Bearer` token with the configured settings and sets
  * r->user (arena). Returns 0, or -1 with a 401 problem naming the reason. */
-int	auth_bearer(struct request *r);
+int auth_bearer(struct request *r);
 
 /* 1 when the caller holds any role of mask, or is admin. */
-int	auth_has_role(const struct request *r, unsigned mask);
+int auth_has_role(const struct request *r, unsigned mask);
 
 #endif

@@ -9,11 +9,11 @@ typedef int (*handler_fn)(struct request *r); /* 0: replied; -1: r->problem is s
 enum route_auth { ROUTE_PUBLIC, ROUTE_BEARER };
 
 struct route {
-	const char      *method;
-	const char      *pattern;  /* "/api/v1/templates/{key}": {x} matches one non-empty segment */
-	handler_fn       handler;
-	enum route_auth  auth;
-	unsigned         roles;    /* any of these (admin always passes); 0: any signed-in user */
+	const char     *method;
+	const char     *pattern; /* "/api/v1/templates/{key}": {x} matches one non-empty segment */
+	handler_fn      handler;
+	enum route_auth auth;
+	unsigned        roles; /* any of these (admin always passes); 0: any signed-in user */
 };
 
 extern const struct route routes[]; /* ends with a NULL method */
@@ -24,6 +24,6 @@ extern const struct route routes[]; /* ends with a NULL method */
 const struct route *route_match(const struct route *table, struct request *r);
 
 /* Runs the whole request: match, authenticate, authorise, handle, answer problems. */
-void	dispatch(struct request *r);
+void dispatch(struct request *r);
 
 #endif

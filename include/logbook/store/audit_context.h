@@ -15,10 +15,10 @@ struct db_stmt;
  * db_begin() in every handler that writes to generated tables. Without it, those writes are
  * recorded a second time, as changes from outside (action sql_insert/sql_update/sql_delete,
  * actor the database role). Returns 0, or -1 with the problem set. */
-int	audit_tx_context(struct request *r);
+int audit_tx_context(struct request *r);
 
 /* The same statement and its parameters (arena), for handlers that send it in a batch. */
 extern struct db_stmt audit_context_stmt;
-const char **audit_context_values(struct request *r);
+const char          **audit_context_values(struct request *r);
 
 #endif

@@ -7,9 +7,8 @@
 #ifndef LOGBOOK_AUDIT_QUERY_H
 #define LOGBOOK_AUDIT_QUERY_H
 
-#include <stddef.h>
-
 #include <libpq-fe.h>
+#include <stddef.h>
 
 struct arena;
 struct request;
@@ -33,18 +32,18 @@ struct audit_filter {
 /* One audit row in the API's item shape, as columns of a subquery named `i`, so that
  * row_to_json(i) is the item: `at` is rendered with microseconds, exactly as in the canonical
  * form the hash covers, so that a client can recompute the chain from what it reads. */
-#define AUDIT_ITEM_COLUMNS \
+#define AUDIT_ITEM_COLUMNS                                                                       \
 	"seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at, actor," \
-	" action, object_type, object_id, section, request_id, client_ip, before, after," \
+	" action, object_type, object_id, section, request_id, client_ip, before, after,"        \
 	" prev_hash, hash, roles, user_agent"
 
 /* The same columns for CSV export, every one text: roles as a JSON array, before and after as
  * JSON text. AUDIT_CSV_HEADER names them in order. */
-#define AUDIT_CSV_COLUMNS \
+#define AUDIT_CSV_COLUMNS                                                                        \
 	"seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at, actor," \
-	" action, object_type, object_id, section, request_id, client_ip, before::text," \
+	" action, object_type, object_id, section, request_id, client_ip, before::text,"         \
 	" after::text, prev_hash, hash, array_to_json(roles)::text, user_agent"
-#define AUDIT_CSV_HEADER \
+#define AUDIT_CSV_HEADER                                                                       \
 	"seq,at,actor,action,object_type,object_id,section,request_id,client_ip,before,after," \
 	"prev_hash,hash,roles,user_agent\r\n"
 #define AUDIT_CSV_NCOLUMNS 15
@@ -52,7 +51,7 @@ struct audit_filter {
 /* Reads ?object_type= &object_id= &actor= &action= &request_id= &from= &to= into f (arena
  * strings; an empty value is the same as none). Returns 0, or -1 with a 400 problem for a value
  * over AUDIT_FILTER_MAX bytes, not valid UTF-8, or a from/to that is not RFC 3339. */
-int	audit_filter_from_query(struct request *r, struct audit_filter *f);
+int audit_filter_from_query(struct request *r, struct audit_filter *f);
 
 /* Checks an RFC 3339 date-time (`2026-11-23T07:35:50.123Z`, `...+02:00`; `t`/`z` in lower
  * case allowed) including the calendar; returns the text with `T` and `Z` upper-cased in the
@@ -60,22 +59,21 @@ int	audit_filter_from_query(struct request *r, struct audit_filter *f);
 const char *audit_rfc3339(struct arena *a, const char *s);
 
 /* Checks a seq given by a client: 1-18 decimal digits (leading zeros allowed). 1 or 0. */
-int	audit_seq_valid(const char *s);
+int audit_seq_valid(const char *s);
 
 /* Builds `SELECT <columns> FROM audit_log WHERE <filters> ORDER BY seq [LIMIT limit]` in the
  * arena. The values of the $n placeholders go to values[0..*nvalues) (borrowed from f).
  * limit <= 0: no LIMIT. */
-char	*audit_select_sql(struct arena *a, const struct audit_filter *f, const char *columns,
-	    int limit, const char **values, int *nvalues);
+char *audit_select_sql(struct arena *a, const struct audit_filter *f, const char *columns,
+    int limit, const char **values, int *nvalues);
 
 /* Like audit_select_sql, with one text column per row: the item as compact JSON
  * (`SELECT seq, row_to_json(i)::text FROM (SELECT AUDIT_ITEM_COLUMNS ...) i`). */
-char	*audit_items_sql(struct arena *a, const struct audit_filter *f, int limit,
-	    const char **values, int *nvalues);
+char *audit_items_sql(
+    struct arena *a, const struct audit_filter *f, int limit, const char **values, int *nvalues);
 
 /* The list body `{"items":[...],"next_cursor":...}` from column 1 (the item JSON) of rows
  * 0..n of res, with next_cursor a JSON string or null (NULL). Arena text; *len its length. */
-char	*audit_items_body(struct arena *a, PGresult *res, int n, const char *next_cursor,
-	    size_t *len);
+char *audit_items_body(struct arena *a, PGresult *res, int n, const char *next_cursor, size_t *len);
 
 #endif

@@ -22,15 +22,15 @@ struct audit_verify {
 
 	/* Out. */
 	int         ok;
-	long long   checked;        /* rows whose hash was recomputed */
-	long long   first_bad_seq;  /* when !ok */
-	const char *reason;         /* when !ok, a static word; see audit_verify_run */
-	long long   head_seq;       /* the chain's head when the run started */
+	long long   checked;       /* rows whose hash was recomputed */
+	long long   first_bad_seq; /* when !ok */
+	const char *reason;        /* when !ok, a static word; see audit_verify_run */
+	long long   head_seq;      /* the chain's head when the run started */
 	char        head_hash[AUDIT_HASH_HEX];
 };
 
 /* hex = lower-hex SHA-256 of the bytes of prev_hash followed by canonical (both UTF-8 text). */
-void	audit_chain_hash(const char *prev_hash, const char *canonical, char hex[AUDIT_HASH_HEX]);
+void audit_chain_hash(const char *prev_hash, const char *canonical, char hex[AUDIT_HASH_HEX]);
 
 /* Verifies the chain from v->from_seq up to the head read when it starts (rows committed later
  * are left for the next run). Every row up to the head must be there, in order, with
@@ -47,6 +47,6 @@ void	audit_chain_hash(const char *prev_hash, const char *canonical, char hex[AUD
  * Returns 0 with v->ok set (1 good, 0 broken), or -1 when the database failed: *error is
  * then the failed result (the caller's, to read and PQclear; NULL when the connection itself
  * failed). */
-int	audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error);
+int audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error);
 
 #endif

@@ -3,9 +3,8 @@
 #ifndef LOGBOOK_ENTRY_STORE_H
 #define LOGBOOK_ENTRY_STORE_H
 
-#include <stdbool.h>
-
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "logbook/store/db.h"
 
@@ -14,9 +13,9 @@ struct request;
 #define ENTRY_ID_TEXT 37
 
 /* 1 when s is a UUID in its canonical text form (any version, either case). */
-bool	uuid_valid(const char *s);
+bool uuid_valid(const char *s);
 /* A random (version 4) UUID into out. */
-void	uuid_generate(char out[ENTRY_ID_TEXT]);
+void uuid_generate(char out[ENTRY_ID_TEXT]);
 
 /* Creates the entry from the latest published version, with a draft row per section.
  * Columns: template_version. No row: the id exists or the template has no published version
@@ -24,7 +23,7 @@ void	uuid_generate(char out[ENTRY_ID_TEXT]);
 PGresult *estore_create(struct request *r, const char *id, const char *key, const char *title);
 /* Why a create inserted nothing: 404, 409 (archived or never published) or 409 (duplicate id).
  * Sets the problem and returns -1. */
-int	estore_create_why(struct request *r, const char *id, const char *key);
+int estore_create_why(struct request *r, const char *id, const char *key);
 
 /* Columns: id, template_key, template_version, title, created_by, created_at, updated_at. */
 PGresult *estore_entry(struct request *r, const char *id);

@@ -12,7 +12,7 @@
 
 /* Looks id up; on a hit copies the template key into key (41 bytes) and returns the version,
  * else returns 0. */
-int	entry_versions_get(const char *id, char key[41]);
-void	entry_versions_put(const char *id, const char *key, int version);
+int  entry_versions_get(const char *id, char key[41]);
+void entry_versions_put(const char *id, const char *key, int version);
 
 #endif

@@ -13,9 +13,9 @@ struct request;
 /* Returns 0 to run the handler, 1 when the earlier answer was put in the reply buffer (the
  * caller rolls back and sends it), -1 with a problem (400 bad key, 409 same key with another
  * request, 503). Does nothing (returns 0) when the request carries no key or is not a POST. */
-int	idem_begin(struct request *r);
+int idem_begin(struct request *r);
 
 /* Stores the buffered 2xx reply under the key. 0, or -1 with a problem. */
-int	idem_store(struct request *r);
+int idem_store(struct request *r);
 
 #endif

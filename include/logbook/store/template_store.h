@@ -22,10 +22,10 @@ PGresult *tstore_version(struct request *r, const char *key, const char *version
 PGresult *tstore_list(struct request *r, const char *status, const char *after, int limit);
 
 PGresult *tstore_insert(struct request *r, const char *key, const char *definition_json);
-PGresult *tstore_draft_update(struct request *r, const char *key, const char *version,
-	    const char *definition_json);
-PGresult *tstore_draft_insert(struct request *r, const char *key, const char *version,
-	    const char *definition_json);
+PGresult *tstore_draft_update(
+    struct request *r, const char *key, const char *version, const char *definition_json);
+PGresult *tstore_draft_insert(
+    struct request *r, const char *key, const char *version, const char *definition_json);
 PGresult *tstore_touch(struct request *r, const char *key);
 PGresult *tstore_archive(struct request *r, const char *key);
 /* Marks version published and the previously published one archived. */

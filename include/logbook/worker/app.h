@@ -6,9 +6,9 @@
 #include "logbook/store/db.h"
 
 struct app {
-	struct config  cfg;
-	struct db      db;
-	unsigned long  requests;   /* answered since start */
+	struct config cfg;
+	struct db     db;
+	unsigned long requests; /* answered since start */
 };
 
 #endif

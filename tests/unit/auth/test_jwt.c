@@ -6,17 +6,8 @@
  * (alg none, alg confusion, tampering) and so that RS256/ES256 acceptance is checked
  * against an independent signer. Keys are generated in-process at start.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <limits.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cmocka.h>
 #include <jwt.h>
+#include <limits.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -24,11 +15,20 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
 
 #include "logbook/auth/jwt.h"
 #include "logbook/auth/roles.h"
 
-#define NOW ((long)1800000000)
+#define NOW    ((long)1800000000)
 #define HDR_HS "{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
 #define HDR_RS "{\"alg\":\"RS256\",\"typ\":\"JWT\"}"
 #define HDR_ES "{\"alg\":\"ES256\",\"typ\":\"JWT\"}"
@@ -36,25 +36,25 @@
 enum signer { SIGN_NONE, SIGN_HMAC, SIGN_RSA, SIGN_EC };
 
 struct test_key {
-	enum signer kind;
+	enum signer          kind;
 	const unsigned char *secret;
-	size_t secret_len;
-	EVP_PKEY *pkey;
+	size_t               secret_len;
+	EVP_PKEY            *pkey;
 };
 
 /* Fixtures, made once by setup_keys. */
-static const char hs_secret[] = "a-test-secret-of-more-than-32-bytes!";
-static const char hs_other[] = "another-secret-of-more-than-32-bytes";
-static EVP_PKEY *rsa_key, *ec_key, *ec_other_key;
-static char *rsa_priv_pem, *rsa_pub_pem, *ec_priv_pem, *ec_pub_pem, *ec_other_priv_pem;
+static const char      hs_secret[] = "a-test-secret-of-more-than-32-bytes!";
+static const char      hs_other[] = "another-secret-of-more-than-32-bytes";
+static EVP_PKEY       *rsa_key, *ec_key, *ec_other_key;
+static char           *rsa_priv_pem, *rsa_pub_pem, *ec_priv_pem, *ec_pub_pem, *ec_other_priv_pem;
 static struct test_key hs_key, hs_other_key, rs_key, es_key, es_other_key;
 
 static char *
 pem_of(EVP_PKEY *pkey, int private)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
+	BIO  *bio = BIO_new(BIO_s_mem());
 	char *data, *copy;
-	long n;
+	long  n;
 
 	assert_non_null(bio);
 	if (private)
@@ -85,10 +85,10 @@ setup_keys(void **state)
 	ec_priv_pem = pem_of(ec_key, 1);
 	ec_pub_pem = pem_of(ec_key, 0);
 	ec_other_priv_pem = pem_of(ec_other_key, 1);
-	hs_key = (struct test_key){ SIGN_HMAC, (const unsigned char *)hs_secret,
-				    strlen(hs_secret), NULL };
-	hs_other_key = (struct test_key){ SIGN_HMAC, (const unsigned char *)hs_other,
-					  strlen(hs_other), NULL };
+	hs_key = (struct test_key){ SIGN_HMAC, (const unsigned char *)hs_secret, strlen(hs_secret),
+		NULL };
+	hs_other_key =
+	    (struct test_key){ SIGN_HMAC, (const unsigned char *)hs_other, strlen(hs_other), NULL };
 	rs_key = (struct test_key){ SIGN_RSA, NULL, 0, rsa_key };
 	es_key = (struct test_key){ SIGN_EC, NULL, 0, ec_key };
 	es_other_key = (struct test_key){ SIGN_EC, NULL, 0, ec_other_key };
@@ -141,7 +141,7 @@ static char *
 b64url(const void *buf, size_t len)
 {
 	char *out = malloc(4 * ((len + 2) / 3) + 1);
-	int n;
+	int   n;
 
 	assert_non_null(out);
 	n = EVP_EncodeBlock((unsigned char *)out, buf, (int)len);
@@ -161,25 +161,25 @@ b64url(const void *buf, size_t len)
 static void
 sign_input(const struct test_key *k, const char *input, unsigned char *sig, size_t *len)
 {
-	EVP_MD_CTX *ctx;
+	EVP_MD_CTX   *ctx;
 	unsigned char der[512];
-	size_t der_len = sizeof(der);
-	unsigned int hlen = 0;
+	size_t        der_len = sizeof(der);
+	unsigned int  hlen = 0;
 
 	*len = 0;
 	if (k->kind == SIGN_NONE)
 		return;
 	if (k->kind == SIGN_HMAC) {
 		assert_non_null(HMAC(EVP_sha256(), k->secret, (int)k->secret_len,
-				     (const unsigned char *)input, strlen(input), sig, &hlen));
+		    (const unsigned char *)input, strlen(input), sig, &hlen));
 		*len = hlen;
 		return;
 	}
 	ctx = EVP_MD_CTX_new();
 	assert_non_null(ctx);
 	assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->pkey), 1);
-	assert_int_equal(EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)input,
-					strlen(input)), 1);
+	assert_int_equal(
+	    EVP_DigestSign(ctx, der, &der_len, (const unsigned char *)input, strlen(input)), 1);
 	EVP_MD_CTX_free(ctx);
 	if (k->kind == SIGN_RSA) {
 		memcpy(sig, der, der_len);
@@ -187,8 +187,8 @@ sign_input(const struct test_key *k, const char *input, unsigned char *sig, size
 	} else {
 		/* JWS ES256 is R || S, 32 bytes each, not OpenSSL's DER. */
 		const unsigned char *p = der;
-		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-		const BIGNUM *r, *s;
+		ECDSA_SIG           *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+		const BIGNUM        *r, *s;
 
 		assert_non_null(es);
 		ECDSA_SIG_get0(es, &r, &s);
@@ -203,11 +203,11 @@ sign_input(const struct test_key *k, const char *input, unsigned char *sig, size
 static char *
 make_token(const char *header, const char *payload, const struct test_key *k)
 {
-	char *h = b64url(header, strlen(header));
-	char *p = b64url(payload, strlen(payload));
-	char *input = NULL, *sig64, *token = NULL;
+	char         *h = b64url(header, strlen(header));
+	char         *p = b64url(payload, strlen(payload));
+	char         *input = NULL, *sig64, *token = NULL;
 	unsigned char sig[512];
-	size_t sig_len;
+	size_t        sig_len;
 
 	assert_true(asprintf(&input, "%s.%s", h, p) > 0);
 	sign_input(k, input, sig, &sig_len);
@@ -232,13 +232,12 @@ vtoken(const char *header, const struct test_key *k, const char *fmt, va_list ap
 }
 
 /* An HS256 token (right secret) with the printf-made payload. */
-static char *
-hs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *hs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *
 hs(const char *fmt, ...)
 {
 	va_list ap;
-	char *t;
+	char   *t;
 
 	va_start(ap, fmt);
 	t = vtoken(HDR_HS, &hs_key, fmt, ap);
@@ -247,14 +246,13 @@ hs(const char *fmt, ...)
 }
 
 /* Any header and key. */
-static char *
-tok(const char *header, const struct test_key *k, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static char *tok(const char *header, const struct test_key *k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static char *
 tok(const char *header, const struct test_key *k, const char *fmt, ...)
 {
 	va_list ap;
-	char *t;
+	char   *t;
 
 	va_start(ap, fmt);
 	t = vtoken(header, k, fmt, ap);
@@ -267,7 +265,7 @@ static enum jwt_result
 check(const struct jwt_settings *s, char *token, struct jwt_identity *id)
 {
 	struct jwt_identity scratch;
-	enum jwt_result r;
+	enum jwt_result     r;
 
 	r = jwt_verify_token(s, token, (time_t)NOW, id != NULL ? id : &scratch);
 	free(token);
@@ -290,8 +288,8 @@ with_part(int which, const char *text)
 	char *dot1 = strchr(good, '.'), *dot2 = strrchr(good, '.'), *t = NULL;
 
 	*dot1 = *dot2 = '\0';
-	assert_true(asprintf(&t, "%s.%s.%s", which == 0 ? text : good,
-			     which == 1 ? text : dot1 + 1, which == 2 ? text : dot2 + 1) > 0);
+	assert_true(asprintf(&t, "%s.%s.%s", which == 0 ? text : good, which == 1 ? text : dot1 + 1,
+			which == 2 ? text : dot2 + 1) > 0);
 	free(good);
 	return t;
 }
@@ -305,9 +303,12 @@ test_hs256_ok(void **state)
 	struct jwt_identity id;
 
 	(void)state;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u42\",\"name\":\"Ada L\",\"roles\":"
-				      "[\"author\",\"reviewer\"],\"exp\":%ld,\"iat\":%ld}",
-				      NOW + 300, NOW), &id), JWT_OK);
+	assert_int_equal(check(&s,
+			     hs("{\"sub\":\"u42\",\"name\":\"Ada L\",\"roles\":"
+				"[\"author\",\"reviewer\"],\"exp\":%ld,\"iat\":%ld}",
+				 NOW + 300, NOW),
+			     &id),
+	    JWT_OK);
 	assert_string_equal(id.sub, "u42");
 	assert_string_equal(id.name, "Ada L");
 	assert_int_equal(id.nroles, 2);
@@ -324,8 +325,13 @@ test_rs256_ok(void **state)
 	struct jwt_identity id;
 
 	(void)state;
-	assert_int_equal(check(&s, tok(HDR_RS, &rs_key, "{\"sub\":\"r1\",\"exp\":%ld,"
-				       "\"roles\":[\"admin\"]}", NOW + 60), &id), JWT_OK);
+	assert_int_equal(check(&s,
+			     tok(HDR_RS, &rs_key,
+				 "{\"sub\":\"r1\",\"exp\":%ld,"
+				 "\"roles\":[\"admin\"]}",
+				 NOW + 60),
+			     &id),
+	    JWT_OK);
 	assert_string_equal(id.sub, "r1");
 	assert_string_equal(id.name, "");
 	assert_int_equal(id.role_mask, ROLE_ADMIN);
@@ -338,8 +344,13 @@ test_es256_ok(void **state)
 	struct jwt_identity id;
 
 	(void)state;
-	assert_int_equal(check(&s, tok(HDR_ES, &es_key, "{\"sub\":\"e1\",\"exp\":%ld,"
-				       "\"roles\":[\"auditor\"]}", NOW + 60), &id), JWT_OK);
+	assert_int_equal(check(&s,
+			     tok(HDR_ES, &es_key,
+				 "{\"sub\":\"e1\",\"exp\":%ld,"
+				 "\"roles\":[\"auditor\"]}",
+				 NOW + 60),
+			     &id),
+	    JWT_OK);
 	assert_string_equal(id.sub, "e1");
 	assert_int_equal(id.role_mask, ROLE_AUDITOR);
 }
@@ -349,13 +360,15 @@ static void
 test_header_variants_ok(void **state)
 {
 	(void)state;
-	assert_int_equal(check_hs(tok("{\"alg\":\"HS256\"}", &hs_key,
-				      "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)), JWT_OK);
+	assert_int_equal(
+	    check_hs(tok("{\"alg\":\"HS256\"}", &hs_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
+	    JWT_OK);
 	assert_int_equal(check_hs(tok("{\"alg\":\"HS256\",\"typ\":\"jwt\"}", &hs_key,
-				      "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)), JWT_OK);
-	assert_int_equal(check_hs(tok("{\"typ\":\"JWT\",\"kid\":\"k1\",\"alg\":\"HS256\"}",
-				      &hs_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
-			 JWT_OK);
+			     "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
+	    JWT_OK);
+	assert_int_equal(check_hs(tok("{\"typ\":\"JWT\",\"kid\":\"k1\",\"alg\":\"HS256\"}", &hs_key,
+			     "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
+	    JWT_OK);
 }
 
 static void
@@ -365,9 +378,12 @@ test_role_mask_keeps_unknown_strings(void **state)
 	struct jwt_identity id;
 
 	(void)state;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"author\","
-				      "\"wizard\",\"Admin\",\"auditor\",\"\"]}", NOW + 60),
-			       &id), JWT_OK);
+	assert_int_equal(check(&s,
+			     hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"author\","
+				"\"wizard\",\"Admin\",\"auditor\",\"\"]}",
+				 NOW + 60),
+			     &id),
+	    JWT_OK);
 	assert_int_equal(id.nroles, 5);
 	assert_string_equal(id.roles[0], "author");
 	assert_string_equal(id.roles[1], "wizard");
@@ -380,8 +396,8 @@ test_role_mask_keeps_unknown_strings(void **state)
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), &id), JWT_OK);
 	assert_int_equal(id.nroles, 0);
 	assert_int_equal(id.role_mask, 0);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[]}", NOW + 60),
-			       &id), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[]}", NOW + 60), &id), JWT_OK);
 	assert_int_equal(id.nroles, 0);
 }
 
@@ -391,22 +407,28 @@ static void
 test_alg_none(void **state)
 {
 	struct jwt_settings s = settings(JWT_PIN_HS256);
-	struct test_key none = { SIGN_NONE, NULL, 0, NULL };
+	struct test_key     none = { SIGN_NONE, NULL, 0, NULL };
 	const char *variants[] = { "{\"alg\":\"none\",\"typ\":\"JWT\"}", "{\"alg\":\"None\"}",
-				   "{\"alg\":\"NONE\"}" };
+		"{\"alg\":\"NONE\"}" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		/* the classic form, with an empty signature part */
-		assert_int_equal(check(&s, tok(variants[i], &none, "{\"sub\":\"u\",\"exp\":%ld}",
-					       NOW + 60), NULL), JWT_BAD_ALG);
+		assert_int_equal(
+		    check(
+			&s, tok(variants[i], &none, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL),
+		    JWT_BAD_ALG);
 		/* and with a (meaningless) signature attached */
-		assert_int_equal(check(&s, tok(variants[i], &hs_key, "{\"sub\":\"u\",\"exp\":%ld}",
-					       NOW + 60), NULL), JWT_BAD_ALG);
+		assert_int_equal(
+		    check(&s, tok(variants[i], &hs_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60),
+			NULL),
+		    JWT_BAD_ALG);
 	}
 	s = settings(JWT_PIN_RS256);
-	assert_int_equal(check(&s, tok("{\"alg\":\"none\"}", &none, "{\"sub\":\"u\",\"exp\":%ld}",
-				       NOW + 60), NULL), JWT_BAD_ALG);
+	assert_int_equal(
+	    check(&s, tok("{\"alg\":\"none\"}", &none, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60),
+		NULL),
+	    JWT_BAD_ALG);
 }
 
 /* HS256 token whose HMAC key is the server's RSA public PEM: the confusion attack. */
@@ -414,17 +436,20 @@ static void
 test_alg_confusion(void **state)
 {
 	struct jwt_settings s = settings(JWT_PIN_RS256);
-	struct test_key pem_as_secret = { SIGN_HMAC, (const unsigned char *)rsa_pub_pem,
-					  strlen(rsa_pub_pem), NULL };
-	jwt_t *raw = NULL;
-	char *token;
+	struct test_key     pem_as_secret = { SIGN_HMAC, (const unsigned char *)rsa_pub_pem,
+		    strlen(rsa_pub_pem), NULL };
+	jwt_t              *raw = NULL;
+	char               *token;
 
 	(void)state;
-	token = tok(HDR_HS, &pem_as_secret, "{\"sub\":\"attacker\",\"exp\":%ld,"
-		    "\"roles\":[\"admin\"]}", NOW + 60);
+	token = tok(HDR_HS, &pem_as_secret,
+	    "{\"sub\":\"attacker\",\"exp\":%ld,"
+	    "\"roles\":[\"admin\"]}",
+	    NOW + 60);
 	/* The attack is real: plain libjwt 1.10 accepts this token with the public key. */
-	assert_int_equal(jwt_decode(&raw, token, (const unsigned char *)rsa_pub_pem,
-				    (int)strlen(rsa_pub_pem)), 0);
+	assert_int_equal(
+	    jwt_decode(&raw, token, (const unsigned char *)rsa_pub_pem, (int)strlen(rsa_pub_pem)),
+	    0);
 	jwt_free(raw);
 	assert_int_equal(check(&s, token, NULL), JWT_BAD_ALG);
 
@@ -432,8 +457,9 @@ test_alg_confusion(void **state)
 	s = settings(JWT_PIN_ES256);
 	pem_as_secret.secret = (const unsigned char *)ec_pub_pem;
 	pem_as_secret.secret_len = strlen(ec_pub_pem);
-	assert_int_equal(check(&s, tok(HDR_HS, &pem_as_secret, "{\"sub\":\"a\",\"exp\":%ld}",
-				       NOW + 60), NULL), JWT_BAD_ALG);
+	assert_int_equal(
+	    check(&s, tok(HDR_HS, &pem_as_secret, "{\"sub\":\"a\",\"exp\":%ld}", NOW + 60), NULL),
+	    JWT_BAD_ALG);
 }
 
 static void
@@ -443,23 +469,39 @@ test_alg_other_mismatch(void **state)
 
 	(void)state;
 	/* a genuine RS256 token when ES256 is pinned */
-	assert_int_equal(check(&s, tok(HDR_RS, &rs_key, "{\"sub\":\"u\",\"exp\":%ld}",
-				       NOW + 60), NULL), JWT_BAD_ALG);
+	assert_int_equal(
+	    check(&s, tok(HDR_RS, &rs_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL),
+	    JWT_BAD_ALG);
 	/* HS256 pinned, RS256 token */
-	assert_int_equal(check_hs(tok(HDR_RS, &rs_key, "{\"sub\":\"u\",\"exp\":%ld}",
-				      NOW + 60)), JWT_BAD_ALG);
+	assert_int_equal(
+	    check_hs(tok(HDR_RS, &rs_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)), JWT_BAD_ALG);
 	/* other HMAC strengths, lower case, missing or non-string alg */
-	assert_int_equal(check_hs(tok("{\"alg\":\"HS512\"}", &hs_key, "{\"sub\":\"u\","
-				      "\"exp\":%ld}", NOW + 60)), JWT_BAD_ALG);
-	assert_int_equal(check_hs(tok("{\"alg\":\"hs256\"}", &hs_key, "{\"sub\":\"u\","
-				      "\"exp\":%ld}", NOW + 60)), JWT_BAD_ALG);
-	assert_int_equal(check_hs(tok("{\"typ\":\"JWT\"}", &hs_key, "{\"sub\":\"u\","
-				      "\"exp\":%ld}", NOW + 60)), JWT_BAD_ALG);
-	assert_int_equal(check_hs(tok("{\"alg\":[\"HS256\"]}", &hs_key, "{\"sub\":\"u\","
-				      "\"exp\":%ld}", NOW + 60)), JWT_BAD_ALG);
+	assert_int_equal(check_hs(tok("{\"alg\":\"HS512\"}", &hs_key,
+			     "{\"sub\":\"u\","
+			     "\"exp\":%ld}",
+			     NOW + 60)),
+	    JWT_BAD_ALG);
+	assert_int_equal(check_hs(tok("{\"alg\":\"hs256\"}", &hs_key,
+			     "{\"sub\":\"u\","
+			     "\"exp\":%ld}",
+			     NOW + 60)),
+	    JWT_BAD_ALG);
+	assert_int_equal(check_hs(tok("{\"typ\":\"JWT\"}", &hs_key,
+			     "{\"sub\":\"u\","
+			     "\"exp\":%ld}",
+			     NOW + 60)),
+	    JWT_BAD_ALG);
+	assert_int_equal(check_hs(tok("{\"alg\":[\"HS256\"]}", &hs_key,
+			     "{\"sub\":\"u\","
+			     "\"exp\":%ld}",
+			     NOW + 60)),
+	    JWT_BAD_ALG);
 	/* "HS256" followed by NUL: never compared as "HS256" */
-	assert_int_equal(check_hs(tok("{\"alg\":\"HS256\\u0000\"}", &hs_key, "{\"sub\":\"u\","
-				      "\"exp\":%ld}", NOW + 60)), JWT_MALFORMED);
+	assert_int_equal(check_hs(tok("{\"alg\":\"HS256\\u0000\"}", &hs_key,
+			     "{\"sub\":\"u\","
+			     "\"exp\":%ld}",
+			     NOW + 60)),
+	    JWT_MALFORMED);
 }
 
 static void
@@ -468,9 +510,11 @@ test_crit_and_typ_header(void **state)
 	(void)state;
 	/* libjwt 1.10 cannot take RFC 9068 "at+jwt": refused as malformed, before it */
 	assert_int_equal(check_hs(tok("{\"alg\":\"HS256\",\"typ\":\"at+jwt\"}", &hs_key,
-				      "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)), JWT_MALFORMED);
+			     "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
+	    JWT_MALFORMED);
 	assert_int_equal(check_hs(tok("{\"alg\":\"HS256\",\"crit\":[\"exp\"]}", &hs_key,
-				      "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)), JWT_MALFORMED);
+			     "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
+	    JWT_MALFORMED);
 }
 
 /* ---- signature ---- */
@@ -479,16 +523,18 @@ static void
 test_bad_signature(void **state)
 {
 	struct jwt_settings s;
-	char *token;
-	char *sig;
+	char               *token;
+	char               *sig;
 
 	(void)state;
-	assert_int_equal(check_hs(tok(HDR_HS, &hs_other_key, "{\"sub\":\"u\",\"exp\":%ld}",
-				      NOW + 60)), JWT_BAD_SIGNATURE);
+	assert_int_equal(
+	    check_hs(tok(HDR_HS, &hs_other_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60)),
+	    JWT_BAD_SIGNATURE);
 
 	s = settings(JWT_PIN_ES256);
-	assert_int_equal(check(&s, tok(HDR_ES, &es_other_key, "{\"sub\":\"u\",\"exp\":%ld}",
-				       NOW + 60), NULL), JWT_BAD_SIGNATURE);
+	assert_int_equal(
+	    check(&s, tok(HDR_ES, &es_other_key, "{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL),
+	    JWT_BAD_SIGNATURE);
 
 	/* one flipped signature character, kept canonical base64url */
 	s = settings(JWT_PIN_RS256);
@@ -504,24 +550,23 @@ test_bad_signature(void **state)
 	s = settings(JWT_PIN_HS256);
 	s.verify_key = NULL;
 	s.verify_key_len = 0;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL),
-			 JWT_BAD_SIGNATURE);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL), JWT_BAD_SIGNATURE);
 }
 
 /* A signed user token with the payload of an admin token spliced in. */
 static void
 test_tampered_payload(void **state)
 {
-	char *user = hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"author\"]}", NOW + 60);
-	char *evil_json = NULL, *evil_b64, *forged = NULL;
+	char       *user = hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"author\"]}", NOW + 60);
+	char       *evil_json = NULL, *evil_b64, *forged = NULL;
 	const char *dot1 = strchr(user, '.'), *dot2 = strrchr(user, '.');
 
 	(void)state;
 	assert_true(asprintf(&evil_json, "{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\"]}",
-			     NOW + 60) > 0);
+			NOW + 60) > 0);
 	evil_b64 = b64url(evil_json, strlen(evil_json));
-	assert_true(asprintf(&forged, "%.*s.%s%s", (int)(dot1 - user), user, evil_b64,
-			     dot2) > 0);
+	assert_true(asprintf(&forged, "%.*s.%s%s", (int)(dot1 - user), user, evil_b64, dot2) > 0);
 	assert_int_equal(check_hs(forged), JWT_BAD_SIGNATURE);
 	free(user);
 	free(evil_json);
@@ -537,12 +582,10 @@ test_expiry(void **state)
 
 	(void)state;
 	/* leeway 60: exp + 60 <= now is expired */
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 3600), NULL),
-			 JWT_EXPIRED);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 61), NULL),
-			 JWT_EXPIRED);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 60), NULL),
-			 JWT_EXPIRED);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 3600), NULL), JWT_EXPIRED);
+	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 61), NULL), JWT_EXPIRED);
+	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 60), NULL), JWT_EXPIRED);
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 59), NULL), JWT_OK);
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW), NULL), JWT_OK);
 	/* without leeway the boundary is now itself */
@@ -554,13 +597,12 @@ test_expiry(void **state)
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 1), NULL), JWT_OK);
 	/* extreme values do not overflow */
 	s.leeway = 60;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":9223372036854775807}"), NULL),
-			 JWT_OK);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":-9223372036854775808}"), NULL),
-			 JWT_EXPIRED);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":9223372036854775807}"), NULL), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":-9223372036854775808}"), NULL), JWT_EXPIRED);
 	s.leeway = LONG_MAX;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 3600), NULL),
-			 JWT_OK);
+	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 3600), NULL), JWT_OK);
 }
 
 static void
@@ -569,10 +611,8 @@ test_exp_missing_or_mistyped(void **state)
 	(void)state;
 	assert_int_equal(check_hs(hs("{\"sub\":\"u\"}")), JWT_NO_EXP);
 	/* present with the wrong type is BAD_CLAIMS (see jwt_auth.h) */
-	assert_int_equal(check_hs(hs("{\"sub\":\"u\",\"exp\":\"%ld\"}", NOW + 60)),
-			 JWT_BAD_CLAIMS);
-	assert_int_equal(check_hs(hs("{\"sub\":\"u\",\"exp\":%ld.5}", NOW + 60)),
-			 JWT_BAD_CLAIMS);
+	assert_int_equal(check_hs(hs("{\"sub\":\"u\",\"exp\":\"%ld\"}", NOW + 60)), JWT_BAD_CLAIMS);
+	assert_int_equal(check_hs(hs("{\"sub\":\"u\",\"exp\":%ld.5}", NOW + 60)), JWT_BAD_CLAIMS);
 	assert_int_equal(check_hs(hs("{\"sub\":\"u\",\"exp\":null}")), JWT_BAD_CLAIMS);
 	assert_int_equal(check_hs(hs("{\"sub\":\"u\",\"exp\":true}")), JWT_BAD_CLAIMS);
 }
@@ -583,22 +623,28 @@ test_nbf(void **state)
 	struct jwt_settings s = settings(JWT_PIN_HS256);
 
 	(void)state;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600,
-				      NOW + 300), NULL), JWT_NOT_YET_VALID);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600,
-				      NOW + 61), NULL), JWT_NOT_YET_VALID);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600, NOW + 300), NULL),
+	    JWT_NOT_YET_VALID);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600, NOW + 61), NULL),
+	    JWT_NOT_YET_VALID);
 	/* within leeway: nbf - 60 > now is false */
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600,
-				      NOW + 60), NULL), JWT_OK);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600,
-				      NOW - 10), NULL), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600, NOW + 60), NULL),
+	    JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600, NOW - 10), NULL),
+	    JWT_OK);
 	s.leeway = 0;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600,
-				      NOW + 1), NULL), JWT_NOT_YET_VALID);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600,
-				      NOW), NULL), JWT_OK);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":\"%ld\"}", NOW + 600,
-				      NOW), NULL), JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600, NOW + 1), NULL),
+	    JWT_NOT_YET_VALID);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":%ld}", NOW + 600, NOW), NULL), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"nbf\":\"%ld\"}", NOW + 600, NOW), NULL),
+	    JWT_BAD_CLAIMS);
 }
 
 /* ---- iss and aud ---- */
@@ -610,23 +656,35 @@ test_issuer(void **state)
 
 	(void)state;
 	s.issuer = "https://idp.example";
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"https://idp.example\"}",
-				      NOW + 60), NULL), JWT_OK);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"https://evil.example\"}",
-				      NOW + 60), NULL), JWT_BAD_ISSUER);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"https://idp.example/\"}",
-				      NOW + 60), NULL), JWT_BAD_ISSUER);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL),
-			 JWT_BAD_ISSUER);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":[\"https://idp.example\"]}",
-				      NOW + 60), NULL), JWT_BAD_ISSUER);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,"
-				      "\"iss\":\"https://idp.example\\u0000x\"}", NOW + 60), NULL),
-			 JWT_MALFORMED);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"https://idp.example\"}", NOW + 60),
+		NULL),
+	    JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"https://evil.example\"}", NOW + 60),
+		NULL),
+	    JWT_BAD_ISSUER);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"https://idp.example/\"}", NOW + 60),
+		NULL),
+	    JWT_BAD_ISSUER);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL), JWT_BAD_ISSUER);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":[\"https://idp.example\"]}", NOW + 60),
+		NULL),
+	    JWT_BAD_ISSUER);
+	assert_int_equal(check(&s,
+			     hs("{\"sub\":\"u\",\"exp\":%ld,"
+				"\"iss\":\"https://idp.example\\u0000x\"}",
+				 NOW + 60),
+			     NULL),
+	    JWT_MALFORMED);
 	/* not configured: any issuer passes */
 	s.issuer = NULL;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"whoever\"}",
-				      NOW + 60), NULL), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"iss\":\"whoever\"}", NOW + 60), NULL),
+	    JWT_OK);
 }
 
 static void
@@ -636,23 +694,31 @@ test_audience(void **state)
 
 	(void)state;
 	s.audience = "logbook";
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":\"logbook\"}",
-				      NOW + 60), NULL), JWT_OK);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":\"logbook2\"}",
-				      NOW + 60), NULL), JWT_BAD_AUDIENCE);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[\"other\",\"logbook\"]}",
-				      NOW + 60), NULL), JWT_OK);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[\"other\",\"Logbook\"]}",
-				      NOW + 60), NULL), JWT_BAD_AUDIENCE);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":\"logbook\"}", NOW + 60), NULL),
+	    JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":\"logbook2\"}", NOW + 60), NULL),
+	    JWT_BAD_AUDIENCE);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[\"other\",\"logbook\"]}", NOW + 60),
+		NULL),
+	    JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[\"other\",\"Logbook\"]}", NOW + 60),
+		NULL),
+	    JWT_BAD_AUDIENCE);
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[]}", NOW + 60), NULL),
-			 JWT_BAD_AUDIENCE);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[[\"logbook\"]]}",
-				      NOW + 60), NULL), JWT_BAD_AUDIENCE);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL),
-			 JWT_BAD_AUDIENCE);
+	    JWT_BAD_AUDIENCE);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":[[\"logbook\"]]}", NOW + 60), NULL),
+	    JWT_BAD_AUDIENCE);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), NULL), JWT_BAD_AUDIENCE);
 	s.audience = NULL;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":\"anything\"}",
-				      NOW + 60), NULL), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"aud\":\"anything\"}", NOW + 60), NULL),
+	    JWT_OK);
 }
 
 /* ---- sub, name, roles ---- */
@@ -672,18 +738,18 @@ test_subject(void **state)
 	memset(sub128, 's', 128);
 	sub128[128] = '\0';
 	assert_int_equal(check_hs(hs("{\"sub\":\"%s\",\"exp\":%ld}", sub127, NOW + 60)), JWT_OK);
-	assert_int_equal(check_hs(hs("{\"sub\":\"%s\",\"exp\":%ld}", sub128, NOW + 60)),
-			 JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check_hs(hs("{\"sub\":\"%s\",\"exp\":%ld}", sub128, NOW + 60)), JWT_BAD_CLAIMS);
 	/* an embedded NUL would make two different subjects compare equal in C */
-	assert_int_equal(check_hs(hs("{\"sub\":\"admin\\u0000x\",\"exp\":%ld}", NOW + 60)),
-			 JWT_MALFORMED);
+	assert_int_equal(
+	    check_hs(hs("{\"sub\":\"admin\\u0000x\",\"exp\":%ld}", NOW + 60)), JWT_MALFORMED);
 	/* an escaped backslash followed by "u0000" is just text */
 	{
 		struct jwt_settings s = settings(JWT_PIN_HS256);
 		struct jwt_identity id;
 
-		assert_int_equal(check(&s, hs("{\"sub\":\"a\\\\u0000\",\"exp\":%ld}", NOW + 60),
-				       &id), JWT_OK);
+		assert_int_equal(
+		    check(&s, hs("{\"sub\":\"a\\\\u0000\",\"exp\":%ld}", NOW + 60), &id), JWT_OK);
 		assert_string_equal(id.sub, "a\\u0000");
 	}
 }
@@ -693,22 +759,27 @@ test_name(void **state)
 {
 	struct jwt_settings s = settings(JWT_PIN_HS256);
 	struct jwt_identity id;
-	char name128[129];
+	char                name128[129];
 
 	(void)state;
 	memset(name128, 'n', 128);
 	name128[128] = '\0';
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":\"%s\"}", NOW + 60,
-				      name128), NULL), JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":\"%s\"}", NOW + 60, name128), NULL),
+	    JWT_BAD_CLAIMS);
 	name128[127] = '\0';
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":\"%s\"}", NOW + 60,
-				      name128), &id), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":\"%s\"}", NOW + 60, name128), &id),
+	    JWT_OK);
 	assert_int_equal(strlen(id.name), 127);
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":7}", NOW + 60), NULL),
-			 JWT_BAD_CLAIMS);
+	    JWT_BAD_CLAIMS);
 	/* UTF-8 passes through untouched */
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":\"J\\u00f6rg \xe2\x82\xac\"}",
-				      NOW + 60), &id), JWT_OK);
+	assert_int_equal(
+	    check(&s,
+		hs("{\"sub\":\"u\",\"exp\":%ld,\"name\":\"J\\u00f6rg \xe2\x82\xac\"}", NOW + 60),
+		&id),
+	    JWT_OK);
 	assert_string_equal(id.name, "J\xc3\xb6rg \xe2\x82\xac");
 }
 
@@ -717,44 +788,55 @@ test_roles_claim(void **state)
 {
 	struct jwt_settings s = settings(JWT_PIN_HS256);
 	struct jwt_identity id;
-	char list[1024], role31[32], role32[33];
+	char                list[1024], role31[32], role32[33];
 
 	(void)state;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":\"admin\"}",
-				      NOW + 60), NULL), JWT_BAD_CLAIMS);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":{\"admin\":true}}",
-				      NOW + 60), NULL), JWT_BAD_CLAIMS);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":null}",
-				      NOW + 60), NULL), JWT_BAD_CLAIMS);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"author\",1]}",
-				      NOW + 60), NULL), JWT_BAD_CLAIMS);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[[\"admin\"]]}",
-				      NOW + 60), NULL), JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":\"admin\"}", NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":{\"admin\":true}}", NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":null}", NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"author\",1]}", NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[[\"admin\"]]}", NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
 
 	/* 16 roles fit, 17 do not */
 	strcpy(list, "\"author\"");
 	for (int i = 1; i < JWT_MAX_ROLES; i++)
 		strcat(list, ",\"r\"");
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[%s]}", NOW + 60,
-				      list), &id), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[%s]}", NOW + 60, list), &id),
+	    JWT_OK);
 	assert_int_equal(id.nroles, JWT_MAX_ROLES);
 	assert_int_equal(id.role_mask, ROLE_AUTHOR);
 	strcat(list, ",\"r\"");
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[%s]}", NOW + 60,
-				      list), NULL), JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[%s]}", NOW + 60, list), NULL),
+	    JWT_BAD_CLAIMS);
 
 	/* an entry of 31 bytes fits, 32 does not */
 	memset(role31, 'x', 31);
 	role31[31] = '\0';
 	memset(role32, 'x', 32);
 	role32[32] = '\0';
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"%s\"]}", NOW + 60,
-				      role31), &id), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"%s\"]}", NOW + 60, role31), &id),
+	    JWT_OK);
 	assert_string_equal(id.roles[0], role31);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"%s\"]}", NOW + 60,
-				      role32), NULL), JWT_BAD_CLAIMS);
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\\u0000\"]}",
-				      NOW + 60), NULL), JWT_MALFORMED);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"%s\"]}", NOW + 60, role32), NULL),
+	    JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(
+		&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\\u0000\"]}", NOW + 60), NULL),
+	    JWT_MALFORMED);
 }
 
 /* ---- shape ---- */
@@ -762,8 +844,8 @@ test_roles_claim(void **state)
 static void
 test_oversize_token(void **state)
 {
-	char pad[JWT_MAX_TOKEN_LEN];
-	char *token = NULL, *huge;
+	char   pad[JWT_MAX_TOKEN_LEN];
+	char  *token = NULL, *huge;
 	size_t n;
 
 	(void)state;
@@ -814,7 +896,7 @@ test_part_count(void **state)
 	assert_int_equal(check_hs(t), JWT_MALFORMED);
 	/* header ok, payload empty */
 	assert_true(asprintf(&t, "%.*s..%s", (int)(strchr(good, '.') - good), good,
-			     strrchr(good, '.') + 1) > 0);
+			strrchr(good, '.') + 1) > 0);
 	assert_int_equal(check_hs(t), JWT_MALFORMED);
 	/* header and payload ok, signature empty */
 	assert_true(asprintf(&t, "%.*s.", (int)(strrchr(good, '.') - good), good) > 0);
@@ -863,11 +945,17 @@ static void
 test_not_json(void **state)
 {
 	const char *bad_headers[] = {
-		"not json", "[\"HS256\"]", "\"HS256\"", "{\"alg\":\"HS256\"}x",
-		"{\"alg\":\"HS256\",}", "{'alg':'HS256'}", "{\"alg\":\"HS256\"",
-		"{\"alg\":\"HS\xff" "256\"}",
+		"not json",
+		"[\"HS256\"]",
+		"\"HS256\"",
+		"{\"alg\":\"HS256\"}x",
+		"{\"alg\":\"HS256\",}",
+		"{'alg':'HS256'}",
+		"{\"alg\":\"HS256\"",
+		"{\"alg\":\"HS\xff"
+		"256\"}",
 	};
-	char *b64, *deep, *t;
+	char  *b64, *deep, *t;
 	size_t i;
 
 	(void)state;
@@ -883,13 +971,13 @@ test_not_json(void **state)
 	/* payload not JSON, or not an object, even though correctly signed */
 	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, "not json")), JWT_MALFORMED);
 	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, "[1,2]")), JWT_MALFORMED);
-	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, "{\"sub\":\"u\",\"exp\":%ld}x",
-				      NOW + 60)), JWT_MALFORMED);
-	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, "{\"sub\":\"u\",\"exp\":%ld}{}",
-				      NOW + 60)), JWT_MALFORMED);
+	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, "{\"sub\":\"u\",\"exp\":%ld}x", NOW + 60)),
+	    JWT_MALFORMED);
+	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, "{\"sub\":\"u\",\"exp\":%ld}{}", NOW + 60)),
+	    JWT_MALFORMED);
 	/* whitespace around the object is JSON (RFC 8259) */
-	assert_int_equal(check_hs(tok(HDR_HS, &hs_key, " {\"sub\":\"u\",\"exp\":%ld}\r\n",
-				      NOW + 60)), JWT_OK);
+	assert_int_equal(
+	    check_hs(tok(HDR_HS, &hs_key, " {\"sub\":\"u\",\"exp\":%ld}\r\n", NOW + 60)), JWT_OK);
 	/* nesting deeper than any identity provider needs */
 	deep = malloc(2 * 200 + 64);
 	assert_non_null(deep);
@@ -913,15 +1001,17 @@ test_identity_cleared_on_failure(void **state)
 	memset(&id, 0x5a, sizeof(id));
 	/* fails late, after sub and roles could have been copied */
 	s.audience = "logbook";
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\"]}",
-				      NOW + 60), &id), JWT_BAD_AUDIENCE);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\"]}", NOW + 60), &id),
+	    JWT_BAD_AUDIENCE);
 	assert_string_equal(id.sub, "");
 	assert_int_equal(id.nroles, 0);
 	assert_int_equal(id.role_mask, 0);
 	/* roles are read last: a bad one must not leave the others behind */
 	s.audience = NULL;
-	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\",1]}",
-				      NOW + 60), &id), JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld,\"roles\":[\"admin\",1]}", NOW + 60), &id),
+	    JWT_BAD_CLAIMS);
 	assert_int_equal(id.role_mask, 0);
 	assert_string_equal(id.roles[0], "");
 }
@@ -932,9 +1022,9 @@ static void
 round_trip(enum jwt_pin alg)
 {
 	struct jwt_settings s = settings(alg);
-	const char *roles[] = { "designer", "approver", "custom" };
+	const char         *roles[] = { "designer", "approver", "custom" };
 	struct jwt_identity id;
-	char *token;
+	char               *token;
 
 	s.issuer = "https://logbook.example";
 	s.audience = "logbook";
@@ -990,9 +1080,9 @@ test_mint_minimal_and_refusals(void **state)
 {
 	struct jwt_settings s = settings(JWT_PIN_HS256);
 	struct jwt_identity id;
-	const char *too_many[JWT_MAX_ROLES + 1];
-	char long_sub[JWT_SUB_MAX + 1];
-	char *token;
+	const char         *too_many[JWT_MAX_ROLES + 1];
+	char                long_sub[JWT_SUB_MAX + 1];
+	char               *token;
 
 	(void)state;
 	/* no name, no roles, no iss/aud */
@@ -1031,7 +1121,7 @@ test_mint_cross_keys(void **state)
 {
 	struct jwt_settings es = settings(JWT_PIN_ES256), rs = settings(JWT_PIN_RS256);
 	struct jwt_identity id;
-	char *token;
+	char               *token;
 
 	(void)state;
 	token = jwt_mint_token(&es, "u", NULL, NULL, 0, (time_t)NOW, 60);
@@ -1065,8 +1155,8 @@ test_pin_names_and_strings(void **state)
 	for (int r = JWT_OK; r <= JWT_BAD_CLAIMS; r++) {
 		assert_non_null(jwt_result_str((enum jwt_result)r));
 		for (int q = JWT_OK; q < r; q++)
-			assert_string_not_equal(jwt_result_str((enum jwt_result)q),
-						jwt_result_str((enum jwt_result)r));
+			assert_string_not_equal(
+			    jwt_result_str((enum jwt_result)q), jwt_result_str((enum jwt_result)r));
 	}
 	assert_non_null(jwt_result_str((enum jwt_result)99));
 }
@@ -1075,7 +1165,7 @@ static void
 test_settings_check(void **state)
 {
 	struct jwt_settings s;
-	const char *why = NULL;
+	const char         *why = NULL;
 
 	(void)state;
 	s = settings(JWT_PIN_HS256);

@@ -11,7 +11,7 @@
 
 static const struct {
 	const char *name;
-	unsigned bit;
+	unsigned    bit;
 } expected[] = {
 	{ "admin", ROLE_ADMIN },
 	{ "designer", ROLE_DESIGNER },
@@ -55,7 +55,7 @@ test_unknown_names_and_bits(void **state)
 static void
 test_parse_list_ok(void **state)
 {
-	unsigned mask = 0xdead;
+	unsigned    mask = 0xdead;
 	const char *bad = NULL;
 
 	(void)state;
@@ -65,8 +65,8 @@ test_parse_list_ok(void **state)
 	assert_int_equal(mask, ROLE_ADMIN | ROLE_AUDITOR);
 	assert_int_equal(roles_parse_list("designer,designer", &mask, NULL), 0);
 	assert_int_equal(mask, ROLE_DESIGNER);
-	assert_int_equal(roles_parse_list("admin,designer,author,reviewer,approver,auditor",
-					  &mask, &bad), 0);
+	assert_int_equal(
+	    roles_parse_list("admin,designer,author,reviewer,approver,auditor", &mask, &bad), 0);
 	assert_int_equal(mask, ROLE_ALL_MASK);
 	/* no roles at all is a valid user */
 	mask = 0xdead;
@@ -81,9 +81,9 @@ test_parse_list_ok(void **state)
 static void
 test_parse_list_bad(void **state)
 {
-	unsigned mask = 0xbeef;
+	unsigned    mask = 0xbeef;
 	const char *bad = NULL;
-	char longname[200];
+	char        longname[200];
 
 	(void)state;
 	assert_int_equal(roles_parse_list("author,wizard,reviewer", &mask, &bad), -1);
@@ -113,8 +113,8 @@ test_mask_names(void **state)
 	const char *names[ROLE_COUNT];
 
 	(void)state;
-	assert_int_equal(roles_mask_names(ROLE_AUDITOR | ROLE_ADMIN | (1u << 9), names,
-					  ROLE_COUNT), 2);
+	assert_int_equal(
+	    roles_mask_names(ROLE_AUDITOR | ROLE_ADMIN | (1u << 9), names, ROLE_COUNT), 2);
 	assert_string_equal(names[0], "admin");
 	assert_string_equal(names[1], "auditor");
 	assert_int_equal(roles_mask_names(ROLE_ALL_MASK, names, 3), 3);

@@ -35,7 +35,8 @@ write_conf(const char *extra)
 	    "\n"
 	    "jwt_alg = HS256\n"
 	    "jwt_secret_file = %s\n"
-	    "%s", secret, extra);
+	    "%s",
+	    secret, extra);
 	write_file(conf, text);
 }
 

@@ -31,9 +31,9 @@ record(struct csv_line *l, const char *const *fields, int n)
 static void
 test_plain_fields_stay_bare(void **state)
 {
-	struct csv_line    l = { 0 };
-	const char *const  f[] = { "1", "admin", "2026-11-23T07:35:50.123456Z", "with space" };
-	char              *s = record(&l, f, 4);
+	struct csv_line   l = { 0 };
+	const char *const f[] = { "1", "admin", "2026-11-23T07:35:50.123456Z", "with space" };
+	char             *s = record(&l, f, 4);
 
 	(void)state;
 	assert_string_equal(s, "1,admin,2026-11-23T07:35:50.123456Z,with space\r\n");
@@ -44,9 +44,9 @@ test_plain_fields_stay_bare(void **state)
 static void
 test_special_characters_are_quoted(void **state)
 {
-	struct csv_line    l = { 0 };
-	const char *const  f[] = { "a,b", "say \"hi\"", "two\nlines", "cr\r", "\"" };
-	char              *s = record(&l, f, 5);
+	struct csv_line   l = { 0 };
+	const char *const f[] = { "a,b", "say \"hi\"", "two\nlines", "cr\r", "\"" };
+	char             *s = record(&l, f, 5);
 
 	(void)state;
 	assert_string_equal(s, "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\",\"\"\"\"\r\n");
@@ -57,9 +57,9 @@ test_special_characters_are_quoted(void **state)
 static void
 test_null_and_empty_differ(void **state)
 {
-	struct csv_line    l = { 0 };
-	const char *const  f[] = { NULL, "", NULL };
-	char              *s = record(&l, f, 3);
+	struct csv_line   l = { 0 };
+	const char *const f[] = { NULL, "", NULL };
+	char             *s = record(&l, f, 3);
 
 	(void)state;
 	assert_string_equal(s, ",\"\",\r\n");
@@ -70,9 +70,9 @@ test_null_and_empty_differ(void **state)
 static void
 test_json_cell(void **state)
 {
-	struct csv_line    l = { 0 };
-	const char *const  f[] = { "{\"a\": \"x,y\", \"b\": [1, 2]}" };
-	char              *s = record(&l, f, 1);
+	struct csv_line   l = { 0 };
+	const char *const f[] = { "{\"a\": \"x,y\", \"b\": [1, 2]}" };
+	char             *s = record(&l, f, 1);
 
 	(void)state;
 	assert_string_equal(s, "\"{\"\"a\"\": \"\"x,y\"\", \"\"b\"\": [1, 2]}\"\r\n");

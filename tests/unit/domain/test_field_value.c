@@ -94,7 +94,8 @@ ok(const struct tpl_field *f, const char *value_json, const char *want)
 	const char *out;
 
 	if (check(f, value_json, &out) != 0)
-		fail_msg("%s rejected: %s %s", value_json, errs.items[0].code, errs.items[0].message);
+		fail_msg(
+		    "%s rejected: %s %s", value_json, errs.items[0].code, errs.items[0].message);
 	if (want == NULL)
 		assert_null(out);
 	else {
@@ -141,7 +142,7 @@ test_required_and_null(void **state)
 	bad(f, "null", "required", "is required");
 	ok(f, "\"\"", ""); /* the empty string is a value */
 	f = field("{\"key\":\"a\",\"type\":\"integer\",\"required\":true,\"default\":5}");
-	ok(f, NULL, "5");                            /* absent takes the default */
+	ok(f, NULL, "5");                          /* absent takes the default */
 	bad(f, "null", "required", "is required"); /* null does not */
 	f = field("{\"key\":\"a\",\"type\":\"integer\",\"default\":5}");
 	ok(f, "null", NULL);
@@ -309,7 +310,8 @@ test_temporal(void **state)
 	const struct tpl_field *f;
 
 	(void)state;
-	f = field("{\"key\":\"a\",\"type\":\"date\",\"min\":\"2024-01-01\",\"max\":\"2026-12-31\"}");
+	f = field(
+	    "{\"key\":\"a\",\"type\":\"date\",\"min\":\"2024-01-01\",\"max\":\"2026-12-31\"}");
 	ok(f, "\"2024-02-29\"", "2024-02-29");
 	ok(f, "\"2026-12-31\"", "2026-12-31");
 	bad(f, "\"2023-12-31\"", "min", "must be >= 2024-01-01");
@@ -329,7 +331,8 @@ test_temporal(void **state)
 
 	f = field("{\"key\":\"a\",\"type\":\"datetime\",\"min\":\"2026-01-01T00:00:00Z\"}");
 	ok(f, "\"2026-01-01T00:00:00Z\"", "2026-01-01T00:00:00Z");
-	ok(f, "\"2026-01-01t01:00:00.5+01:00\"", "2026-01-01T00:00:00.5Z"); /* same instant, in UTC */
+	ok(f, "\"2026-01-01t01:00:00.5+01:00\"",
+	    "2026-01-01T00:00:00.5Z"); /* same instant, in UTC */
 	bad(f, "\"2026-01-01T00:59:59+01:00\"", "min", "must be >= 2026-01-01T00:00:00Z");
 	bad(f, "\"2026-01-01T00:00:00\"", "format", "must be an RFC 3339 date-time string");
 	bad(f, "\"2026-01-01\"", "format", NULL);
@@ -342,7 +345,8 @@ test_choice(void **state)
 	const struct tpl_field *f;
 
 	(void)state;
-	f = field("{\"key\":\"a\",\"type\":\"choice\",\"choices\":[\"low\",\"high\",\"say \\\"hi\\\"\"]}");
+	f = field(
+	    "{\"key\":\"a\",\"type\":\"choice\",\"choices\":[\"low\",\"high\",\"say \\\"hi\\\"\"]}");
 	ok(f, "\"low\"", "low");
 	ok(f, "\"say \\\"hi\\\"\"", "say \"hi\"");
 	bad(f, "\"LOW\"", "choice", "must be one of: low, high, say \"hi\"");
@@ -350,11 +354,13 @@ test_choice(void **state)
 	bad(f, "1", "type", "must be a string");
 	bad(f, "[\"low\"]", "type", NULL);
 
-	f = field("{\"key\":\"a\",\"type\":\"multichoice\",\"choices\":[\"a\",\"b,c\",\"d\\\\e\",\"f\\\"g\",\"NULL\"]}");
+	f = field(
+	    "{\"key\":\"a\",\"type\":\"multichoice\",\"choices\":[\"a\",\"b,c\",\"d\\\\e\",\"f\\\"g\",\"NULL\"]}");
 	ok(f, "[]", "{}");
 	ok(f, "[\"a\"]", "{\"a\"}");
 	/* text[] literal: every element quoted, quote and backslash escaped, NULL a string. */
-	ok(f, "[\"NULL\",\"b,c\",\"d\\\\e\",\"f\\\"g\"]", "{\"NULL\",\"b,c\",\"d\\\\e\",\"f\\\"g\"}");
+	ok(f, "[\"NULL\",\"b,c\",\"d\\\\e\",\"f\\\"g\"]",
+	    "{\"NULL\",\"b,c\",\"d\\\\e\",\"f\\\"g\"}");
 	bad_at(f, "[\"a\",\"a\"]", "v[1]", "duplicate", "lists a twice");
 	bad_at(f, "[\"z\"]", "v[0]", "choice", "must be one of: a, b,c, d\\e, f\"g, NULL");
 	bad(f, "\"a\"", "type", "must be an array of strings");

@@ -81,9 +81,11 @@ test_shortening(void **state)
 	assert_int_equal(strlen(a), 63);
 	assert_memory_equal(a, "ssssssssssssssssssssssssssssssssssssssss__tttttttttttt_", 55);
 	/* The longest schema and CHECK names fit without shortening. */
-	assert_int_equal(strlen(naming_schema(&arena, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")), 44);
-	assert_int_equal(strlen(naming_check(&arena, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-	    "max_length")), 52);
+	assert_int_equal(
+	    strlen(naming_schema(&arena, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")), 44);
+	assert_int_equal(
+	    strlen(naming_check(&arena, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "max_length")),
+	    52);
 }
 
 /* Parses a definition (' for ") into def, or NULL with errs filled. */
@@ -115,7 +117,8 @@ test_definition_names(void **state)
 
 	(void)state;
 	def = parse("{'key':'select','sections':[{'key':'user','tables':[{'key':'order','columns':"
-	    "[{'key':'from','type':'text'}]}]}]}", &errs);
+		    "[{'key':'from','type':'text'}]}]}]}",
+	    &errs);
 	assert_non_null(def);
 	assert_string_equal(def->phys_schema, "tpl_select");
 	assert_string_equal(def->sections[0].phys_name, "user");
@@ -123,14 +126,15 @@ test_definition_names(void **state)
 	tpl_def_free(def);
 
 	/* Two long table keys that share the first 54 bytes of their names stay distinct. */
-	def = parse("{'key':'t','sections':[{'key':'ssssssssssssssssssssssssssssssssssssssss','tables':["
+	def = parse(
+	    "{'key':'t','sections':[{'key':'ssssssssssssssssssssssssssssssssssssssss','tables':["
 	    "{'key':'tttttttttttttttttttttttttttttttttttttttt','columns':[{'key':'c','type':'text'}]},"
 	    "{'key':'tttttttttttttttttttttttttttttttttttttttu','columns':[{'key':'c','type':'text'}]}]}]}",
 	    &errs);
 	assert_non_null(def);
 	assert_int_equal(strlen(def->sections[0].tables[0].phys_name), 63);
-	assert_string_not_equal(def->sections[0].tables[0].phys_name,
-	    def->sections[0].tables[1].phys_name);
+	assert_string_not_equal(
+	    def->sections[0].tables[0].phys_name, def->sections[0].tables[1].phys_name);
 	tpl_def_free(def);
 }
 
@@ -141,34 +145,42 @@ test_collisions(void **state)
 
 	(void)state;
 	/* Section a__b + table c  vs  section a + table b__c: both a__b__c. */
-	assert_null(parse("{'key':'t','sections':["
-	    "{'key':'a__b','tables':[{'key':'c','columns':[{'key':'x','type':'text'}]}]},"
-	    "{'key':'a','tables':[{'key':'b__c','columns':[{'key':'x','type':'text'}]}]}]}", &errs));
+	assert_null(
+	    parse("{'key':'t','sections':["
+		  "{'key':'a__b','tables':[{'key':'c','columns':[{'key':'x','type':'text'}]}]},"
+		  "{'key':'a','tables':[{'key':'b__c','columns':[{'key':'x','type':'text'}]}]}]}",
+		&errs));
 	assert_int_equal(errs.count, 1);
 	assert_string_equal(errs.items[0].path, "sections[1].tables[0].key");
 	assert_string_equal(errs.items[0].code, "collision");
-	assert_string_equal(errs.items[0].message,
-	    "table name a__b__c is already used by sections[0].tables[0]");
+	assert_string_equal(
+	    errs.items[0].message, "table name a__b__c is already used by sections[0].tables[0]");
 
 	/* A section table against a child table: section x__y vs section x + table y. */
-	assert_null(parse("{'key':'t','sections':["
-	    "{'key':'x','tables':[{'key':'y','columns':[{'key':'c','type':'text'}]}]},"
-	    "{'key':'x__y'}]}", &errs));
+	assert_null(
+	    parse("{'key':'t','sections':["
+		  "{'key':'x','tables':[{'key':'y','columns':[{'key':'c','type':'text'}]}]},"
+		  "{'key':'x__y'}]}",
+		&errs));
 	assert_int_equal(errs.count, 1);
 	assert_string_equal(errs.items[0].path, "sections[1].key");
 	assert_string_equal(errs.items[0].code, "collision");
 
 	/* A duplicate key is a duplicate, not also a collision. */
-	assert_null(parse("{'key':'t','sections':["
-	    "{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]},"
-	    "{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]}]}", &errs));
+	assert_null(
+	    parse("{'key':'t','sections':["
+		  "{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]},"
+		  "{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]}]}",
+		&errs));
 	assert_int_equal(errs.count, 1);
 	assert_string_equal(errs.items[0].code, "duplicate");
 
 	/* Collisions are reported along with other errors, in the same pass. */
-	assert_null(parse("{'key':'t','sections':["
+	assert_null(parse(
+	    "{'key':'t','sections':["
 	    "{'key':'a__b','title':7,'tables':[{'key':'c','columns':[{'key':'x','type':'text'}]}]},"
-	    "{'key':'a','tables':[{'key':'b__c','columns':[{'key':'x','type':'text'}]}]}]}", &errs));
+	    "{'key':'a','tables':[{'key':'b__c','columns':[{'key':'x','type':'text'}]}]}]}",
+	    &errs));
 	assert_int_equal(errs.count, 2);
 	assert_string_equal(errs.items[0].path, "sections[0].title");
 	assert_string_equal(errs.items[1].code, "collision");

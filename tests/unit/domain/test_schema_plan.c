@@ -25,7 +25,7 @@ static int                fail_after;  /* quote calls before one fails; -1 never
 static char *
 quote_with(const char *s, char q)
 {
-	char  *out = malloc(2 * strlen(s) + 3), *o = out;
+	char *out = malloc(2 * strlen(s) + 3), *o = out;
 
 	*o++ = q;
 	for (; *s != '\0'; s++) {
@@ -155,7 +155,8 @@ expect_kinds(const char *first, ...)
 	}
 }
 
-#define CONFLICT_HEAD "SELECT count(*), (array_agg(DISTINCT \"_entry_id\" ORDER BY \"_entry_id\"))[1:5] FROM "
+#define CONFLICT_HEAD \
+	"SELECT count(*), (array_agg(DISTINCT \"_entry_id\" ORDER BY \"_entry_id\"))[1:5] FROM "
 
 /* A one-section template whose fields are given. */
 static void
@@ -172,15 +173,16 @@ test_first_publish(void **state)
 {
 	(void)state;
 	version("{'key':'shift_log','sections':[{'key':'shift','fields':["
-	    "{'key':'temperature','type':'decimal','required':true,'min':-40,'max':'120.5'},"
-	    "{'key':'note','type':'text','max_length':200,'default':'none'},"
-	    "{'key':'tags','type':'multichoice','choices':['a','b']}],"
-	    "'tables':[{'key':'readings','columns':[{'key':'at','type':'time','required':true},"
-	    "{'key':'level','type':'choice','choices':['lo','hi']}]}]}]}");
+		"{'key':'temperature','type':'decimal','required':true,'min':-40,'max':'120.5'},"
+		"{'key':'note','type':'text','max_length':200,'default':'none'},"
+		"{'key':'tags','type':'multichoice','choices':['a','b']}],"
+		"'tables':[{'key':'readings','columns':[{'key':'at','type':'time','required':true},"
+		"{'key':'level','type':'choice','choices':['lo','hi']}]}]}]}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("create_schema", "create_table", "create_table", NULL);
 	assert_string_equal(plan.ops[0].sql, "CREATE SCHEMA \"tpl_shift_log\"");
-	assert_string_equal(plan.ops[0].description, "create schema tpl_shift_log for template shift_log");
+	assert_string_equal(
+	    plan.ops[0].description, "create schema tpl_shift_log for template shift_log");
 	assert_string_equal(plan.ops[1].sql,
 	    "CREATE TABLE \"tpl_shift_log\".\"shift\" ("
 	    "\"_entry_id\" uuid PRIMARY KEY REFERENCES \"public\".\"entries\" (\"id\"), "
@@ -213,13 +215,16 @@ test_new_optional_field(void **state)
 {
 	(void)state;
 	fields_version("{'key':'a','type':'text'}");
-	fields_version("{'key':'a','type':'text'},{'key':'temperature','type':'decimal','max':120}");
+	fields_version(
+	    "{'key':'a','type':'text'},{'key':'temperature','type':'decimal','max':120}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("add_column", "add_check", NULL);
-	assert_string_equal(plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ADD COLUMN \"temperature\" numeric");
+	assert_string_equal(
+	    plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ADD COLUMN \"temperature\" numeric");
 	assert_string_equal(plan.ops[0].description, "add column temperature numeric to section s");
 	assert_null(plan.ops[0].conflict_sql);
-	assert_string_equal(plan.ops[1].sql, "ALTER TABLE \"tpl_t\".\"s\" ADD CONSTRAINT \"temperature__max\" "
+	assert_string_equal(plan.ops[1].sql,
+	    "ALTER TABLE \"tpl_t\".\"s\" ADD CONSTRAINT \"temperature__max\" "
 	    "CHECK (\"temperature\" <= '120'::numeric)");
 	assert_null(plan.ops[1].conflict_sql); /* a new column holds only NULLs */
 	assert_string_equal(plan.ops[1].column, "temperature");
@@ -233,12 +238,14 @@ test_new_required_field(void **state)
 	fields_version("{'key':'a','type':'text'},{'key':'n','type':'integer','required':true}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("add_column", NULL);
-	assert_string_equal(plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ADD COLUMN \"n\" bigint NOT NULL");
+	assert_string_equal(
+	    plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ADD COLUMN \"n\" bigint NOT NULL");
 	/* Every existing row violates it: the query counts them all. */
 	assert_string_equal(plan.ops[0].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\"");
 
 	/* With a default, existing rows take it: no conflict. */
-	fields_version("{'key':'a','type':'text'},{'key':'m','type':'integer','required':true,'default':0}");
+	fields_version(
+	    "{'key':'a','type':'text'},{'key':'m','type':'integer','required':true,'default':0}");
 	assert_int_equal(plan_last(), 0);
 	/* (the plan is against v1 and v2 folded: n becomes nullable, m is added) */
 	expect_kinds("drop_not_null", "add_column", NULL);
@@ -255,10 +262,12 @@ test_widening_type_change(void **state)
 	fields_version("{'key':'c','type':'text'}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", "alter_type", NULL);
-	assert_string_equal(plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" DROP CONSTRAINT \"c__min\"");
+	assert_string_equal(
+	    plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" DROP CONSTRAINT \"c__min\"");
 	assert_string_equal(plan.ops[1].sql,
 	    "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"c\" TYPE text USING \"c\"::text");
-	assert_string_equal(plan.ops[1].description, "change column c of section s from bigint to text");
+	assert_string_equal(
+	    plan.ops[1].description, "change column c of section s from bigint to text");
 	assert_null(plan.ops[1].conflict_sql);
 
 	fields_version("{'key':'c','type':'choice','choices':['x']}"); /* text -> choice: a check */
@@ -267,13 +276,17 @@ test_widening_type_change(void **state)
 	assert_string_equal(plan.ops[0].conflict_sql,
 	    CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE (\"c\" IN ('x')) IS FALSE");
 
-	fields_version("{'key':'c','type':'multichoice','choices':['x','y']}"); /* choice -> multichoice */
+	fields_version(
+	    "{'key':'c','type':'multichoice','choices':['x','y']}"); /* choice -> multichoice */
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", "alter_type", "add_check", NULL);
-	assert_string_equal(plan.ops[1].sql, "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"c\" TYPE text[] "
+	assert_string_equal(plan.ops[1].sql,
+	    "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"c\" TYPE text[] "
 	    "USING CASE WHEN \"c\" IS NULL THEN NULL ELSE ARRAY[\"c\"] END");
 	assert_null(plan.ops[1].conflict_sql);
-	assert_string_equal(plan.ops[2].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE "
+	assert_string_equal(plan.ops[2].conflict_sql,
+	    CONFLICT_HEAD
+	    "\"tpl_t\".\"s\" WHERE "
 	    "(CASE WHEN \"c\" IS NULL THEN NULL ELSE ARRAY[\"c\"] END <@ ARRAY['x', 'y']::text[]) IS FALSE");
 }
 
@@ -291,10 +304,14 @@ test_integer_to_decimal_and_back(void **state)
 	fields_version("{'key':'c','type':'integer','max':10}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("alter_type", "add_check", NULL);
-	assert_string_equal(plan.ops[0].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE \"c\" IS NOT NULL AND "
+	assert_string_equal(plan.ops[0].conflict_sql,
+	    CONFLICT_HEAD
+	    "\"tpl_t\".\"s\" WHERE \"c\" IS NOT NULL AND "
 	    "(\"c\" <> trunc(\"c\") OR \"c\" NOT BETWEEN '-9223372036854775808'::numeric AND '9223372036854775807'::numeric)");
 	/* The check is judged on the converted value, NULL where the conversion fails. */
-	assert_string_equal(plan.ops[1].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE (CASE WHEN NOT "
+	assert_string_equal(plan.ops[1].conflict_sql,
+	    CONFLICT_HEAD
+	    "\"tpl_t\".\"s\" WHERE (CASE WHEN NOT "
 	    "(\"c\" <> trunc(\"c\") OR \"c\" NOT BETWEEN '-9223372036854775808'::numeric AND '9223372036854775807'::numeric) "
 	    "THEN \"c\"::bigint END <= '10'::bigint) IS FALSE");
 }
@@ -311,7 +328,9 @@ test_text_to_integer(void **state)
 	    "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"c\" TYPE bigint USING \"c\"::bigint");
 	assert_non_null(plan.ops[1].conflict_sql);
 	assert_non_null(strstr(plan.ops[1].conflict_sql, "\"c\" !~ '^-?[0-9]+$'"));
-	assert_string_equal(plan.ops[1].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE \"c\" IS NOT NULL AND "
+	assert_string_equal(plan.ops[1].conflict_sql,
+	    CONFLICT_HEAD
+	    "\"tpl_t\".\"s\" WHERE \"c\" IS NOT NULL AND "
 	    "(\"c\" !~ '^-?[0-9]+$' OR CASE WHEN \"c\" ~ '^-?[0-9]+$' THEN \"c\"::numeric NOT BETWEEN "
 	    "'-9223372036854775808'::numeric AND '9223372036854775807'::numeric END)");
 
@@ -319,8 +338,9 @@ test_text_to_integer(void **state)
 	fields_version("{'key':'c','type':'decimal'}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("alter_type", NULL);
-	assert_string_equal(plan.ops[0].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE \"c\" IS NOT NULL AND "
-	    "(\"c\" !~ '^-?[0-9]{1,38}(\\.[0-9]{1,18})?$')");
+	assert_string_equal(plan.ops[0].conflict_sql,
+	    CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE \"c\" IS NOT NULL AND "
+			  "(\"c\" !~ '^-?[0-9]{1,38}(\\.[0-9]{1,18})?$')");
 }
 
 static void
@@ -331,13 +351,15 @@ test_choices(void **state)
 	fields_version("{'key':'c','type':'choice','choices':['a']}"); /* removed b */
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", "add_check", NULL);
-	assert_string_equal(plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" DROP CONSTRAINT \"c__choices\"");
+	assert_string_equal(
+	    plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" DROP CONSTRAINT \"c__choices\"");
 	assert_string_equal(plan.ops[1].sql,
 	    "ALTER TABLE \"tpl_t\".\"s\" ADD CONSTRAINT \"c__choices\" CHECK (\"c\" IN ('a'))");
 	assert_string_equal(plan.ops[1].conflict_sql,
 	    CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE (\"c\" IN ('a')) IS FALSE");
 
-	fields_version("{'key':'c','type':'choice','choices':['b','a','it\\'s']}"); /* added: relaxed */
+	fields_version(
+	    "{'key':'c','type':'choice','choices':['b','a','it\\'s']}"); /* added: relaxed */
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", "add_check", NULL);
 	assert_string_equal(plan.ops[1].sql,
@@ -354,7 +376,8 @@ test_bounds(void **state)
 {
 	(void)state;
 	fields_version("{'key':'c','type':'decimal','min':0,'max':100}");
-	fields_version("{'key':'c','type':'decimal','min':'0.0','max':50}"); /* same min, tighter max */
+	fields_version(
+	    "{'key':'c','type':'decimal','min':'0.0','max':50}"); /* same min, tighter max */
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", "add_check", NULL);
 	assert_string_equal(plan.ops[1].conflict_sql,
@@ -369,8 +392,10 @@ test_bounds(void **state)
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", NULL);
 
-	fields_version("{'key':'d','type':'date','max':'2026-12-31'},{'key':'x','type':'text','min_length':2}");
-	fields_version("{'key':'d','type':'date','max':'2026-06-30'},{'key':'x','type':'text','min_length':3}");
+	fields_version(
+	    "{'key':'d','type':'date','max':'2026-12-31'},{'key':'x','type':'text','min_length':2}");
+	fields_version(
+	    "{'key':'d','type':'date','max':'2026-06-30'},{'key':'x','type':'text','min_length':3}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_check", "add_check", "drop_check", "add_check", NULL);
 	assert_string_equal(plan.ops[1].conflict_sql,
@@ -383,20 +408,24 @@ static void
 test_removed_and_readded_field(void **state)
 {
 	(void)state;
-	fields_version("{'key':'a','type':'text'},{'key':'gone','type':'integer','required':true,'max':9}");
+	fields_version(
+	    "{'key':'a','type':'text'},{'key':'gone','type':'integer','required':true,'max':9}");
 	fields_version("{'key':'a','type':'text'}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_not_null", NULL); /* the column and its check stay */
-	assert_string_equal(plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"gone\" DROP NOT NULL");
-	assert_string_equal(plan.ops[0].description,
-	    "make column gone of section s nullable (no longer required)");
+	assert_string_equal(
+	    plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"gone\" DROP NOT NULL");
+	assert_string_equal(
+	    plan.ops[0].description, "make column gone of section s nullable (no longer required)");
 	assert_null(plan.ops[0].conflict_sql);
 
 	/* v3 adds it back: the kept column is reused, no ADD COLUMN. */
-	fields_version("{'key':'a','type':'text'},{'key':'gone','type':'integer','required':true,'max':9}");
+	fields_version(
+	    "{'key':'a','type':'text'},{'key':'gone','type':'integer','required':true,'max':9}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("set_not_null", NULL);
-	assert_string_equal(plan.ops[0].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE \"gone\" IS NULL");
+	assert_string_equal(
+	    plan.ops[0].conflict_sql, CONFLICT_HEAD "\"tpl_t\".\"s\" WHERE \"gone\" IS NULL");
 
 	/* A removed field with a default loses the default too. */
 	fields_version("{'key':'a','type':'text','default':'x'}");
@@ -413,7 +442,8 @@ test_defaults(void **state)
 	fields_version("{'key':'a','type':'integer','default':2}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("set_default", NULL);
-	assert_string_equal(plan.ops[0].sql, "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"a\" SET DEFAULT '2'::bigint");
+	assert_string_equal(plan.ops[0].sql,
+	    "ALTER TABLE \"tpl_t\".\"s\" ALTER COLUMN \"a\" SET DEFAULT '2'::bigint");
 	fields_version("{'key':'a','type':'integer'}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("drop_default", NULL);
@@ -428,8 +458,8 @@ test_new_section_and_table(void **state)
 	(void)state;
 	version("{'key':'t','sections':[{'key':'s','fields':[{'key':'a','type':'text'}]}]}");
 	version("{'key':'t','sections':[{'key':'s','fields':[{'key':'a','type':'text'}],"
-	    "'tables':[{'key':'r','columns':[{'key':'x','type':'boolean'}]}]},"
-	    "{'key':'u','fields':[{'key':'b','type':'date'}]}]}");
+		"'tables':[{'key':'r','columns':[{'key':'x','type':'boolean'}]}]},"
+		"{'key':'u','fields':[{'key':'b','type':'date'}]}]}");
 	assert_int_equal(plan_last(), 0);
 	expect_kinds("create_table", "create_table", NULL);
 	assert_string_equal(plan.ops[0].table, "s__r");
@@ -447,9 +477,11 @@ static void
 test_refused_type_change(void **state)
 {
 	(void)state;
-	version("{'key':'t','sections':[{'key':'s','fields':[{'key':'a','type':'text'}],"
+	version(
+	    "{'key':'t','sections':[{'key':'s','fields':[{'key':'a','type':'text'}],"
 	    "'tables':[{'key':'r','columns':[{'key':'x','type':'text'},{'key':'d','type':'date'}]}]}]}");
-	version("{'key':'t','sections':[{'key':'s','fields':[{'key':'a','type':'boolean'}],"
+	version(
+	    "{'key':'t','sections':[{'key':'s','fields':[{'key':'a','type':'boolean'}],"
 	    "'tables':[{'key':'r','columns':[{'key':'x','type':'text'},{'key':'d','type':'time'}]}]}]}");
 	assert_int_equal(plan_last(), -1);
 	assert_int_equal(errs.count, 2);
@@ -470,13 +502,15 @@ test_labels_never_reach_sql(void **state)
 	size_t                   i;
 
 	(void)state;
-	snprintf(doc, sizeof(doc), "{'key':'t','title':'%s','description':'%s','sections':[{'key':'s',"
+	snprintf(doc, sizeof(doc),
+	    "{'key':'t','title':'%s','description':'%s','sections':[{'key':'s',"
 	    "'title':'%s','fields':[{'key':'a','type':'text','label':'%s','help':'%s'}],"
 	    "'tables':[{'key':'r','label':'%s','columns':[{'key':'c','type':'integer','label':'%s'}]}]}]}",
 	    hostile, hostile, hostile, hostile, hostile, hostile, hostile);
 	version(doc);
 	assert_non_null(strstr(defs[0]->sections[0].fields[0].label, "DROP TABLE"));
-	snprintf(doc, sizeof(doc), "{'key':'t','sections':[{'key':'s','title':'%s',"
+	snprintf(doc, sizeof(doc),
+	    "{'key':'t','sections':[{'key':'s','title':'%s',"
 	    "'fields':[{'key':'a','type':'text','label':'%s','required':true},"
 	    "{'key':'b','type':'choice','choices':['k'],'label':'%s','required':true}]}]}",
 	    hostile, hostile, hostile);
@@ -502,7 +536,8 @@ static void
 test_quote_failure(void **state)
 {
 	(void)state;
-	fields_version("{'key':'a','type':'text','max_length':3},{'key':'b','type':'choice','choices':['x']}");
+	fields_version(
+	    "{'key':'a','type':'text','max_length':3},{'key':'b','type':'choice','choices':['x']}");
 	for (int n = 0; n < 12; n++) {
 		fail_after = n;
 		assert_int_equal(plan_last(), -2);
@@ -523,7 +558,8 @@ test_operations_json(void **state)
 	ops = schema_plan_operations_json(&plan);
 	assert_int_equal(json_object_array_length(ops), 1);
 	op = json_object_array_get_idx(ops, 0);
-	assert_string_equal(json_object_get_string(json_object_object_get(op, "kind")), "add_column");
+	assert_string_equal(
+	    json_object_get_string(json_object_object_get(op, "kind")), "add_column");
 	assert_string_equal(json_object_get_string(json_object_object_get(op, "description")),
 	    "add column b bigint to section s");
 	assert_true(json_object_get_boolean(json_object_object_get(op, "checks_existing_rows")));

@@ -13,9 +13,9 @@
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/section_values.h"
 
-static struct arena     arena;
-static struct verr_list errs;
-static struct tpl_def  *def;
+static struct arena              arena;
+static struct verr_list          errs;
+static struct tpl_def           *def;
 static const struct tpl_section *sec;
 
 /* Test JSON uses ' for ". */
@@ -44,7 +44,8 @@ setup(void **state)
 	(void)state;
 	arena_init(&arena);
 	verr_init(&errs, &arena);
-	doc = J("{'key':'t','sections':[{'key':'shift','fields':["
+	doc = J(
+	    "{'key':'t','sections':[{'key':'shift','fields':["
 	    "{'key':'temperature','type':'decimal','required':true,'max':120},"
 	    "{'key':'operator','type':'text'},"
 	    "{'key':'shift_type','type':'choice','choices':['day','night'],'default':'day'}],"
@@ -92,8 +93,8 @@ static void
 dump_errors(void)
 {
 	for (size_t i = 0; i < errs.count; i++)
-		print_message("  %s %s: %s\n", errs.items[i].path, errs.items[i].code,
-		    errs.items[i].message);
+		print_message(
+		    "  %s %s: %s\n", errs.items[i].path, errs.items[i].code, errs.items[i].message);
 }
 
 static void
@@ -103,7 +104,8 @@ test_valid_save(void **state)
 
 	(void)state;
 	if (run("{'data':{'temperature':'21.50','operator':null},"
-	    "'tables':{'readings':[{'at':'06:00','value':3},{'at':'07:00:30'}]}}", &v) != 0) {
+		"'tables':{'readings':[{'at':'06:00','value':3},{'at':'07:00:30'}]}}",
+		&v) != 0) {
 		dump_errors();
 		fail();
 	}
@@ -125,9 +127,12 @@ test_every_error_with_its_path(void **state)
 	struct section_values v;
 
 	(void)state;
-	assert_int_equal(run("{'data':{'temperature':121,'shift_type':'noon','extra':1,'a b':2},"
-	    "'tables':{'readings':[{'at':'25:00','value':-1,'colour':'red'},7,{}],'photos':[]},"
-	    "'comment':'x'}", &v), -1);
+	assert_int_equal(
+	    run("{'data':{'temperature':121,'shift_type':'noon','extra':1,'a b':2},"
+		"'tables':{'readings':[{'at':'25:00','value':-1,'colour':'red'},7,{}],'photos':[]},"
+		"'comment':'x'}",
+		&v),
+	    -1);
 	if (errs.count != 11)
 		dump_errors();
 	assert_true(has_error("comment", "unknown_member"));
@@ -170,7 +175,9 @@ test_shapes_and_counts(void **state)
 	assert_true(has_error("tables.readings", "type"));
 
 	assert_int_equal(run("{'data':{'temperature':1},'tables':{'readings':"
-	    "[{'at':'01:00'},{'at':'02:00'},{'at':'03:00'},{'at':'04:00'}]}}", &v), -1);
+			     "[{'at':'01:00'},{'at':'02:00'},{'at':'03:00'},{'at':'04:00'}]}}",
+			     &v),
+	    -1);
 	assert_true(has_error("tables.readings", "max_rows"));
 	assert_string_equal(errs.items[0].message, "must have at most 3 rows");
 	assert_int_equal(errs.count, 1);
@@ -180,7 +187,9 @@ test_shapes_and_counts(void **state)
 
 	/* System column names are not keys: rejected like any unknown member. */
 	assert_int_equal(run("{'data':{'temperature':1,'_entry_id':'x'},'tables':{'readings':"
-	    "[{'at':'01:00','_row_no':5}]}}", &v), -1);
+			     "[{'at':'01:00','_row_no':5}]}}",
+			     &v),
+	    -1);
 	assert_true(has_error("data._entry_id", "unknown_member"));
 	assert_true(has_error("tables.readings[0]._row_no", "unknown_member"));
 }

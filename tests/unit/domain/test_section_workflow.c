@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "logbook/domain/section_workflow.h"
 #include "logbook/auth/roles.h"
+#include "logbook/domain/section_workflow.h"
 
 /* API.md's default workflow, written out from the contract's text rather than taken from
  * the parser, so a wrong default there would show here. */
@@ -31,9 +31,12 @@ static const struct {
 	{ "reopen", "rejected", "draft" },
 };
 
-static const char *const role_names[] = { "admin", "designer", "author", "reviewer", "approver", "auditor" };
-static const char *const state_names[] = { "draft", "submitted", "in_review", "approved", "rejected" };
-static const char *const action_names[] = { "submit", "start_review", "approve", "reject", "reopen" };
+static const char *const role_names[] = { "admin", "designer", "author", "reviewer", "approver",
+	"auditor" };
+static const char *const state_names[] = { "draft", "submitted", "in_review", "approved",
+	"rejected" };
+static const char *const action_names[] = { "submit", "start_review", "approve", "reject",
+	"reopen" };
 
 static void
 test_every_role_action_state(void **state)
@@ -55,21 +58,26 @@ test_every_role_action_state(void **state)
 					if (strcmp(edges[e].action, action_names[ai]) == 0 &&
 					    strcmp(edges[e].from, state_names[si]) == 0)
 						to = edges[e].to;
-				d = wf_decide(default_workflow, role, false, (enum section_state)from, action,
-				    "a reason");
+				d = wf_decide(default_workflow, role, false,
+				    (enum section_state)from, action, "a reason");
 				if ((default_workflow[action] & role) == 0 && role != ROLE_ADMIN) {
 					if (d.verdict != WF_FORBIDDEN_ROLE)
-						fail_msg("%s %s from %s: want 403, got %d", role_names[ri],
-						    action_names[ai], state_names[si], d.verdict);
+						fail_msg("%s %s from %s: want 403, got %d",
+						    role_names[ri], action_names[ai],
+						    state_names[si], d.verdict);
 				} else if (to == NULL) {
 					if (d.verdict != WF_INVALID_STATE)
-						fail_msg("%s %s from %s: want 409, got %d", role_names[ri],
-						    action_names[ai], state_names[si], d.verdict);
+						fail_msg("%s %s from %s: want 409, got %d",
+						    role_names[ri], action_names[ai],
+						    state_names[si], d.verdict);
 				} else {
-					if (d.verdict != WF_OK || strcmp(section_state_name(d.to), to) != 0)
-						fail_msg("%s %s from %s: want -> %s, got %d", role_names[ri],
-						    action_names[ai], state_names[si], to, d.verdict);
-					assert_int_equal(d.new_revision, strcmp(action_names[ai], "reopen") == 0);
+					if (d.verdict != WF_OK ||
+					    strcmp(section_state_name(d.to), to) != 0)
+						fail_msg("%s %s from %s: want -> %s, got %d",
+						    role_names[ri], action_names[ai],
+						    state_names[si], to, d.verdict);
+					assert_int_equal(d.new_revision,
+					    strcmp(action_names[ai], "reopen") == 0);
 				}
 				checked++;
 			}
@@ -85,17 +93,31 @@ test_separation_of_duties(void **state)
 
 	(void)state;
 	/* Whoever submitted may not review, approve or reject, admin included... */
-	assert_int_equal(wf_decide(default_workflow, all, true, STATE_SUBMITTED, TPL_ACTION_START_REVIEW, NULL).verdict,
+	assert_int_equal(
+	    wf_decide(default_workflow, all, true, STATE_SUBMITTED, TPL_ACTION_START_REVIEW, NULL)
+		.verdict,
 	    WF_SAME_PERSON);
-	assert_int_equal(wf_decide(default_workflow, ROLE_ADMIN, true, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL).verdict,
+	assert_int_equal(
+	    wf_decide(default_workflow, ROLE_ADMIN, true, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL)
+		.verdict,
 	    WF_SAME_PERSON);
-	assert_int_equal(wf_decide(default_workflow, all, true, STATE_IN_REVIEW, TPL_ACTION_REJECT, "no").verdict,
+	assert_int_equal(
+	    wf_decide(default_workflow, all, true, STATE_IN_REVIEW, TPL_ACTION_REJECT, "no")
+		.verdict,
 	    WF_SAME_PERSON);
 	/* ...but may submit and reopen their own work. */
-	assert_int_equal(wf_decide(default_workflow, ROLE_AUTHOR, true, STATE_DRAFT, TPL_ACTION_SUBMIT, NULL).verdict, WF_OK);
-	assert_int_equal(wf_decide(default_workflow, ROLE_AUTHOR, true, STATE_REJECTED, TPL_ACTION_REOPEN, NULL).verdict, WF_OK);
+	assert_int_equal(
+	    wf_decide(default_workflow, ROLE_AUTHOR, true, STATE_DRAFT, TPL_ACTION_SUBMIT, NULL)
+		.verdict,
+	    WF_OK);
+	assert_int_equal(
+	    wf_decide(default_workflow, ROLE_AUTHOR, true, STATE_REJECTED, TPL_ACTION_REOPEN, NULL)
+		.verdict,
+	    WF_OK);
 	/* Someone else with the role may. */
-	assert_int_equal(wf_decide(default_workflow, ROLE_APPROVER, false, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL).verdict,
+	assert_int_equal(wf_decide(default_workflow, ROLE_APPROVER, false, STATE_IN_REVIEW,
+			     TPL_ACTION_APPROVE, NULL)
+			     .verdict,
 	    WF_OK);
 }
 
@@ -103,11 +125,17 @@ static void
 test_reject_needs_comment(void **state)
 {
 	(void)state;
-	assert_int_equal(wf_decide(default_workflow, ROLE_REVIEWER, false, STATE_IN_REVIEW, TPL_ACTION_REJECT, NULL).verdict,
+	assert_int_equal(wf_decide(default_workflow, ROLE_REVIEWER, false, STATE_IN_REVIEW,
+			     TPL_ACTION_REJECT, NULL)
+			     .verdict,
 	    WF_COMMENT_REQUIRED);
-	assert_int_equal(wf_decide(default_workflow, ROLE_REVIEWER, false, STATE_IN_REVIEW, TPL_ACTION_REJECT, " \t\n").verdict,
+	assert_int_equal(wf_decide(default_workflow, ROLE_REVIEWER, false, STATE_IN_REVIEW,
+			     TPL_ACTION_REJECT, " \t\n")
+			     .verdict,
 	    WF_COMMENT_REQUIRED);
-	assert_int_equal(wf_decide(default_workflow, ROLE_REVIEWER, false, STATE_IN_REVIEW, TPL_ACTION_REJECT, "values off").verdict,
+	assert_int_equal(wf_decide(default_workflow, ROLE_REVIEWER, false, STATE_IN_REVIEW,
+			     TPL_ACTION_REJECT, "values off")
+			     .verdict,
 	    WF_OK);
 }
 
@@ -119,10 +147,17 @@ test_custom_map_and_unknown(void **state)
 	(void)state;
 	memcpy(custom, default_workflow, sizeof(custom));
 	custom[TPL_ACTION_APPROVE] = ROLE_REVIEWER; /* a template may let reviewers approve */
-	assert_int_equal(wf_decide(custom, ROLE_REVIEWER, false, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL).verdict, WF_OK);
-	assert_int_equal(wf_decide(custom, ROLE_APPROVER, false, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL).verdict,
+	assert_int_equal(
+	    wf_decide(custom, ROLE_REVIEWER, false, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL)
+		.verdict,
+	    WF_OK);
+	assert_int_equal(
+	    wf_decide(custom, ROLE_APPROVER, false, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL)
+		.verdict,
 	    WF_FORBIDDEN_ROLE);
-	assert_int_equal(wf_decide(custom, ROLE_ALL_MASK, false, STATE_DRAFT, tpl_action_from_name("publish"), NULL).verdict,
+	assert_int_equal(wf_decide(custom, ROLE_ALL_MASK, false, STATE_DRAFT,
+			     tpl_action_from_name("publish"), NULL)
+			     .verdict,
 	    WF_UNKNOWN_ACTION);
 	assert_int_equal(section_state_from_name("Draft"), -1);
 }

@@ -9,10 +9,10 @@
 
 #include <cmocka.h>
 
+#include "logbook/auth/roles.h"
 #include "logbook/core/arena.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/template_def.h"
-#include "logbook/auth/roles.h"
 
 static struct arena     arena;
 static struct verr_list errs;
@@ -70,8 +70,8 @@ static void
 dump_errors(void)
 {
 	for (size_t i = 0; i < errs.count; i++)
-		print_message("  %s %s: %s\n", errs.items[i].path, errs.items[i].code,
-		    errs.items[i].message);
+		print_message(
+		    "  %s %s: %s\n", errs.items[i].path, errs.items[i].code, errs.items[i].message);
 }
 
 static void
@@ -123,7 +123,8 @@ test_valid_model(void **state)
 	const struct tpl_table   *t;
 
 	(void)state;
-	expect_valid("{'key':'shift_log','title':'Shift log','description':'One per shift',"
+	expect_valid(
+	    "{'key':'shift_log','title':'Shift log','description':'One per shift',"
 	    "'sections':[{'key':'shift','title':'Shift','review_sla_hours':24,'fields':["
 	    "{'key':'temperature','label':'Temp','type':'decimal','required':true,'min':'-40',"
 	    "'max':120.5,'help':'°C'},"
@@ -184,7 +185,8 @@ test_valid_model(void **state)
 	assert_int_equal(def->workflow[TPL_ACTION_REJECT], ROLE_REVIEWER | ROLE_APPROVER);
 
 	/* Minimal: only what is required. Tables default to 0..TPL_ROWS_MAX rows. */
-	expect_valid("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]}]}");
+	expect_valid(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]}]}");
 	assert_int_equal(def->sections[0].tables[0].min_rows, 0);
 	assert_int_equal(def->sections[0].tables[0].max_rows, TPL_ROWS_MAX);
 	assert_int_equal(def->workflow[TPL_ACTION_SUBMIT], ROLE_AUTHOR);
@@ -212,15 +214,15 @@ test_ten_errors_one_pass(void **state)
 
 	(void)state;
 	assert_null(parse_doc(J("{'key':'Bad Key','titel':'x','sections':["
-	    "{'key':'s','fields':["
-	    "{'key':'a','type':'string'},"
-	    "{'key':'b','type':'integer','min':10,'max':5},"
-	    "{'key':'c','type':'integer','pattern':'[0-9]+'},"
-	    "{'key':'d','type':'choice','choices':['x','x']},"
-	    "{'key':'e','type':'integer','max':5,'default':6}],"
-	    "'tables':[{'key':'a','columns':[{'key':'c','type':'text'}]}]},"
-	    "{'key':'s2','review_sla_hours':0}],"
-	    "'workflow':{'approve':['boss']}}")));
+				"{'key':'s','fields':["
+				"{'key':'a','type':'string'},"
+				"{'key':'b','type':'integer','min':10,'max':5},"
+				"{'key':'c','type':'integer','pattern':'[0-9]+'},"
+				"{'key':'d','type':'choice','choices':['x','x']},"
+				"{'key':'e','type':'integer','max':5,'default':6}],"
+				"'tables':[{'key':'a','columns':[{'key':'c','type':'text'}]}]},"
+				"{'key':'s2','review_sla_hours':0}],"
+				"'workflow':{'approve':['boss']}}")));
 	if (errs.count != sizeof(want) / sizeof(want[0]))
 		dump_errors();
 	assert_int_equal(errs.count, sizeof(want) / sizeof(want[0]));
@@ -235,8 +237,20 @@ static void
 test_keys(void **state)
 {
 	static const char *const bad_keys[] = {
-		"x; DROP TABLE y", "a\\\"b", "A", "Abc", "1a", "_a", "a-b", "a b", "", "\\u00e4",
-		"a.b", "a\\u0000", "a;--", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 41 */,
+		"x; DROP TABLE y",
+		"a\\\"b",
+		"A",
+		"Abc",
+		"1a",
+		"_a",
+		"a-b",
+		"a b",
+		"",
+		"\\u00e4",
+		"a.b",
+		"a\\u0000",
+		"a;--",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" /* 41 */,
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 	};
 	char doc[512];
@@ -252,9 +266,11 @@ test_keys(void **state)
 	expect_error("{'key':'t','sections':[{'key':7}]}", "sections[0].key", "type");
 	expect_error("{'key':'t','sections':[{'title':'no key'}]}", "sections[0].key", "required");
 	/* Reserved words are fine: the store quotes every identifier. */
-	expect_valid("{'key':'select','sections':[{'key':'user','fields':[{'key':'order','type':'text'},"
+	expect_valid(
+	    "{'key':'select','sections':[{'key':'user','fields':[{'key':'order','type':'text'},"
 	    "{'key':'from','type':'integer'}],'tables':[{'key':'table','columns':[{'key':'where','type':'text'}]}]}]}");
-	expect_valid("{'key':'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa','sections':[{'key':'a_1__'}]}"); /* 40 */
+	expect_valid(
+	    "{'key':'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa','sections':[{'key':'a_1__'}]}"); /* 40 */
 	assert_true(tpl_key_valid("a"));
 	assert_true(tpl_key_valid("a0_"));
 	assert_false(tpl_key_valid(NULL));
@@ -273,7 +289,8 @@ test_members_and_types(void **state)
 	expect_error("{'key':'t','sections':[],'title':5}", "title", "type");
 	expect_error("{'key':'t','sections':[{'key':'s','feilds':[]}]}", "sections[0].feilds",
 	    "unknown_member");
-	expect_error("{'key':'t','sections':[{'key':'s','fields':{}}]}", "sections[0].fields", "type");
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','fields':{}}]}", "sections[0].fields", "type");
 	expect_error(with_fields("{'key':'a','type':'text','lable':'x'}"),
 	    "sections[0].fields[0].lable", "unknown_member");
 	expect_error(with_fields("{'key':'a','type':'text','a b':1}"),
@@ -281,9 +298,10 @@ test_members_and_types(void **state)
 	expect_error(with_fields("{'key':'a','type':'text','required':'yes'}"),
 	    "sections[0].fields[0].required", "type");
 	expect_error(with_fields("{'key':'a'}"), "sections[0].fields[0].type", "required");
-	expect_error(with_fields("{'key':'a','type':'Text'}"), "sections[0].fields[0].type",
-	    "unknown_type");
-	expect_error(with_fields("{'key':'a','type':['text']}"), "sections[0].fields[0].type", "type");
+	expect_error(
+	    with_fields("{'key':'a','type':'Text'}"), "sections[0].fields[0].type", "unknown_type");
+	expect_error(
+	    with_fields("{'key':'a','type':['text']}"), "sections[0].fields[0].type", "type");
 	expect_error(with_fields("{'key':'a','type':'text','label':['x']}"),
 	    "sections[0].fields[0].label", "type");
 	expect_error(with_fields("{'key':'a','type':'text','label':'a\xff'}"),
@@ -294,9 +312,11 @@ test_members_and_types(void **state)
 	    "sections[0].tables[0].columns", "required");
 	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[]}]}]}",
 	    "sections[0].tables[0].columns", "empty");
-	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','rows':1,'columns':[{'key':'c','type':'text'}]}]}]}",
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','rows':1,'columns':[{'key':'c','type':'text'}]}]}]}",
 	    "sections[0].tables[0].rows", "unknown_member");
-	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'date','min':'2026-02-30'}]}]}]}",
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[{'key':'c','type':'date','min':'2026-02-30'}]}]}]}",
 	    "sections[0].tables[0].columns[0].min", "format");
 }
 
@@ -305,97 +325,152 @@ test_constraints(void **state)
 {
 	(void)state;
 	/* min/max must be of the field's type. */
-	expect_error(with_fields("{'key':'a','type':'integer','min':1.5}"), "sections[0].fields[0].min", "type");
-	expect_error(with_fields("{'key':'a','type':'integer','min':'1'}"), "sections[0].fields[0].min", "type");
+	expect_error(with_fields("{'key':'a','type':'integer','min':1.5}"),
+	    "sections[0].fields[0].min", "type");
+	expect_error(with_fields("{'key':'a','type':'integer','min':'1'}"),
+	    "sections[0].fields[0].min", "type");
 	expect_error(with_fields("{'key':'a','type':'integer','max':99999999999999999999}"),
 	    "sections[0].fields[0].max", "max");
-	expect_valid(with_fields("{'key':'a','type':'integer','min':-9223372036854775808,'max':9223372036854775807}"));
-	expect_error(with_fields("{'key':'a','type':'decimal','min':'abc'}"), "sections[0].fields[0].min", "format");
-	expect_error(with_fields("{'key':'a','type':'decimal','min':true}"), "sections[0].fields[0].min", "type");
-	expect_error(with_fields("{'key':'a','type':'decimal','max':NaN}"), "sections[0].fields[0].max", "type");
-	expect_error(with_fields("{'key':'a','type':'date','min':20260101}"), "sections[0].fields[0].min", "type");
-	expect_error(with_fields("{'key':'a','type':'time','max':'25:00'}"), "sections[0].fields[0].max", "format");
-	expect_error(with_fields("{'key':'a','type':'datetime','max':'2026-01-01'}"), "sections[0].fields[0].max", "format");
+	expect_valid(with_fields(
+	    "{'key':'a','type':'integer','min':-9223372036854775808,'max':9223372036854775807}"));
+	expect_error(with_fields("{'key':'a','type':'decimal','min':'abc'}"),
+	    "sections[0].fields[0].min", "format");
+	expect_error(with_fields("{'key':'a','type':'decimal','min':true}"),
+	    "sections[0].fields[0].min", "type");
+	expect_error(with_fields("{'key':'a','type':'decimal','max':NaN}"),
+	    "sections[0].fields[0].max", "type");
+	expect_error(with_fields("{'key':'a','type':'date','min':20260101}"),
+	    "sections[0].fields[0].min", "type");
+	expect_error(with_fields("{'key':'a','type':'time','max':'25:00'}"),
+	    "sections[0].fields[0].max", "format");
+	expect_error(with_fields("{'key':'a','type':'datetime','max':'2026-01-01'}"),
+	    "sections[0].fields[0].max", "format");
 	/* min > max, compared in the type. */
-	expect_error(with_fields("{'key':'a','type':'decimal','min':'10.5','max':10.25}"), "sections[0].fields[0].max", "range");
+	expect_error(with_fields("{'key':'a','type':'decimal','min':'10.5','max':10.25}"),
+	    "sections[0].fields[0].max", "range");
 	expect_valid(with_fields("{'key':'a','type':'decimal','min':'10.50','max':10.5}"));
-	expect_error(with_fields("{'key':'a','type':'date','min':'2026-01-02','max':'2026-01-01'}"), "sections[0].fields[0].max", "range");
-	expect_error(with_fields("{'key':'a','type':'datetime','min':'2026-01-01T00:00:00Z','max':'2026-01-01T00:30:00+01:00'}"),
+	expect_error(with_fields("{'key':'a','type':'date','min':'2026-01-02','max':'2026-01-01'}"),
+	    "sections[0].fields[0].max", "range");
+	expect_error(
+	    with_fields(
+		"{'key':'a','type':'datetime','min':'2026-01-01T00:00:00Z','max':'2026-01-01T00:30:00+01:00'}"),
 	    "sections[0].fields[0].max", "range");
 	/* Lengths. */
-	expect_error(with_fields("{'key':'a','type':'text','min_length':5,'max_length':4}"), "sections[0].fields[0].max_length", "range");
-	expect_error(with_fields("{'key':'a','type':'text','min_length':-1}"), "sections[0].fields[0].min_length", "min");
-	expect_error(with_fields("{'key':'a','type':'text','max_length':100001}"), "sections[0].fields[0].max_length", "max");
-	expect_error(with_fields("{'key':'a','type':'text','max_length':'5'}"), "sections[0].fields[0].max_length", "type");
-	expect_error(with_fields("{'key':'a','type':'text','max_length':5.0}"), "sections[0].fields[0].max_length", "type");
+	expect_error(with_fields("{'key':'a','type':'text','min_length':5,'max_length':4}"),
+	    "sections[0].fields[0].max_length", "range");
+	expect_error(with_fields("{'key':'a','type':'text','min_length':-1}"),
+	    "sections[0].fields[0].min_length", "min");
+	expect_error(with_fields("{'key':'a','type':'text','max_length':100001}"),
+	    "sections[0].fields[0].max_length", "max");
+	expect_error(with_fields("{'key':'a','type':'text','max_length':'5'}"),
+	    "sections[0].fields[0].max_length", "type");
+	expect_error(with_fields("{'key':'a','type':'text','max_length':5.0}"),
+	    "sections[0].fields[0].max_length", "type");
 	/* Constraints that do not fit the type. */
-	expect_error(with_fields("{'key':'a','type':'integer','pattern':'x'}"), "sections[0].fields[0].pattern", "not_applicable");
-	expect_error(with_fields("{'key':'a','type':'boolean','choices':['x']}"), "sections[0].fields[0].choices", "not_applicable");
-	expect_error(with_fields("{'key':'a','type':'text','min':1}"), "sections[0].fields[0].min", "not_applicable");
-	expect_error(with_fields("{'key':'a','type':'choice','choices':['x'],'max_length':3}"), "sections[0].fields[0].max_length", "not_applicable");
-	expect_error(with_fields("{'key':'a','type':'date','min_length':3}"), "sections[0].fields[0].min_length", "not_applicable");
+	expect_error(with_fields("{'key':'a','type':'integer','pattern':'x'}"),
+	    "sections[0].fields[0].pattern", "not_applicable");
+	expect_error(with_fields("{'key':'a','type':'boolean','choices':['x']}"),
+	    "sections[0].fields[0].choices", "not_applicable");
+	expect_error(with_fields("{'key':'a','type':'text','min':1}"), "sections[0].fields[0].min",
+	    "not_applicable");
+	expect_error(with_fields("{'key':'a','type':'choice','choices':['x'],'max_length':3}"),
+	    "sections[0].fields[0].max_length", "not_applicable");
+	expect_error(with_fields("{'key':'a','type':'date','min_length':3}"),
+	    "sections[0].fields[0].min_length", "not_applicable");
 	/* Choices. */
-	expect_error(with_fields("{'key':'a','type':'choice'}"), "sections[0].fields[0].choices", "required");
-	expect_error(with_fields("{'key':'a','type':'multichoice','choices':[]}"), "sections[0].fields[0].choices", "empty");
-	expect_error(with_fields("{'key':'a','type':'choice','choices':'a,b'}"), "sections[0].fields[0].choices", "type");
-	expect_error(with_fields("{'key':'a','type':'choice','choices':['a',1]}"), "sections[0].fields[0].choices[1]", "type");
-	expect_error(with_fields("{'key':'a','type':'choice','choices':['a','']}"), "sections[0].fields[0].choices[1]", "empty");
-	expect_error(with_fields("{'key':'a','type':'multichoice','choices':['a','b','a']}"), "sections[0].fields[0].choices[2]", "duplicate");
-	expect_error(with_fields("{'key':'a','type':'choice','choices':['a\xc0\xaf']}"), "sections[0].fields[0].choices[0]", "invalid_utf8");
+	expect_error(with_fields("{'key':'a','type':'choice'}"), "sections[0].fields[0].choices",
+	    "required");
+	expect_error(with_fields("{'key':'a','type':'multichoice','choices':[]}"),
+	    "sections[0].fields[0].choices", "empty");
+	expect_error(with_fields("{'key':'a','type':'choice','choices':'a,b'}"),
+	    "sections[0].fields[0].choices", "type");
+	expect_error(with_fields("{'key':'a','type':'choice','choices':['a',1]}"),
+	    "sections[0].fields[0].choices[1]", "type");
+	expect_error(with_fields("{'key':'a','type':'choice','choices':['a','']}"),
+	    "sections[0].fields[0].choices[1]", "empty");
+	expect_error(with_fields("{'key':'a','type':'multichoice','choices':['a','b','a']}"),
+	    "sections[0].fields[0].choices[2]", "duplicate");
+	expect_error(with_fields("{'key':'a','type':'choice','choices':['a\xc0\xaf']}"),
+	    "sections[0].fields[0].choices[0]", "invalid_utf8");
 	/* Defaults must themselves validate. */
-	expect_error(with_fields("{'key':'a','type':'choice','choices':['a'],'default':'b'}"), "sections[0].fields[0].default", "choice");
-	expect_error(with_fields("{'key':'a','type':'multichoice','choices':['a'],'default':['a','a']}"), "sections[0].fields[0].default", "too_long");
-	expect_error(with_fields("{'key':'a','type':'multichoice','choices':['a','b'],'default':['a','c']}"), "sections[0].fields[0].default[1]", "choice");
-	expect_error(with_fields("{'key':'a','type':'text','max_length':2,'default':'abc'}"), "sections[0].fields[0].default", "max_length");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'[0-9]+','default':'x'}"), "sections[0].fields[0].default", "pattern");
-	expect_error(with_fields("{'key':'a','type':'date','default':'2023-02-29'}"), "sections[0].fields[0].default", "format");
-	expect_error(with_fields("{'key':'a','type':'boolean','default':'true'}"), "sections[0].fields[0].default", "type");
-	expect_error(with_fields("{'key':'a','type':'decimal','min':0,'default':-0.5}"), "sections[0].fields[0].default", "min");
+	expect_error(with_fields("{'key':'a','type':'choice','choices':['a'],'default':'b'}"),
+	    "sections[0].fields[0].default", "choice");
+	expect_error(
+	    with_fields("{'key':'a','type':'multichoice','choices':['a'],'default':['a','a']}"),
+	    "sections[0].fields[0].default", "too_long");
+	expect_error(
+	    with_fields("{'key':'a','type':'multichoice','choices':['a','b'],'default':['a','c']}"),
+	    "sections[0].fields[0].default[1]", "choice");
+	expect_error(with_fields("{'key':'a','type':'text','max_length':2,'default':'abc'}"),
+	    "sections[0].fields[0].default", "max_length");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'[0-9]+','default':'x'}"),
+	    "sections[0].fields[0].default", "pattern");
+	expect_error(with_fields("{'key':'a','type':'date','default':'2023-02-29'}"),
+	    "sections[0].fields[0].default", "format");
+	expect_error(with_fields("{'key':'a','type':'boolean','default':'true'}"),
+	    "sections[0].fields[0].default", "type");
+	expect_error(with_fields("{'key':'a','type':'decimal','min':0,'default':-0.5}"),
+	    "sections[0].fields[0].default", "min");
 	/* A broken constraint is reported once, not again through the default. */
-	expect_error(with_fields("{'key':'a','type':'integer','min':'x','default':1}"), "sections[0].fields[0].min", "type");
+	expect_error(with_fields("{'key':'a','type':'integer','min':'x','default':1}"),
+	    "sections[0].fields[0].min", "type");
 }
 
 static void
 test_patterns(void **state)
 {
 	(void)state;
-	expect_valid(with_fields("{'key':'a','type':'text','pattern':'[[:alpha:]]+(-[0-9]{1,3})?'}"));
+	expect_valid(
+	    with_fields("{'key':'a','type':'text','pattern':'[[:alpha:]]+(-[0-9]{1,3})?'}"));
 	expect_valid(with_fields("{'key':'a','type':'text','pattern':'[)(]x'}"));
 	expect_valid(with_fields("{'key':'a','type':'text','pattern':'[]a]\\\\)'}"));
 	expect_valid(with_fields("{'key':'a','type':'text','pattern':'a{1,1000}'}"));
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'a('}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'[a-'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'*a'}"), "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'a('}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'[a-'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'*a'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
 	/* Would escape the ^(...)$ wrapping: ^(a)|(b))$ matches anything starting with a. */
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'a)|(b)'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'x)'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'(a)\\\\1'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'(a{1,255}){1,255}'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'((a{1,50}){1,50})'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':'a\\\\'}"), "sections[0].fields[0].pattern", "invalid_pattern");
-	expect_error(with_fields("{'key':'a','type':'text','pattern':7}"), "sections[0].fields[0].pattern", "type");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'a)|(b)'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'x)'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'(a)\\\\1'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'(a{1,255}){1,255}'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'((a{1,50}){1,50})'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':'a\\\\'}"),
+	    "sections[0].fields[0].pattern", "invalid_pattern");
+	expect_error(with_fields("{'key':'a','type':'text','pattern':7}"),
+	    "sections[0].fields[0].pattern", "type");
 }
 
 static void
 test_duplicates(void **state)
 {
 	(void)state;
-	expect_error("{'key':'t','sections':[{'key':'s'},{'key':'s'}]}", "sections[1].key", "duplicate");
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s'},{'key':'s'}]}", "sections[1].key", "duplicate");
 	assert_string_equal(errs.items[0].message, "repeats the key of sections[0]");
 	expect_error(with_fields("{'key':'a','type':'text'},{'key':'a','type':'integer'}"),
 	    "sections[0].fields[1].key", "duplicate");
 	/* Fields and tables share one namespace per section. */
-	expect_error("{'key':'t','sections':[{'key':'s','fields':[{'key':'x','type':'text'}],"
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','fields':[{'key':'x','type':'text'}],"
 	    "'tables':[{'key':'y','columns':[{'key':'c','type':'text'}]},{'key':'x','columns':[{'key':'c','type':'text'}]}]}]}",
 	    "sections[0].tables[1].key", "duplicate");
 	assert_string_equal(errs.items[0].message, "repeats the key of fields[0]");
-	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':"
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':"
 	    "[{'key':'c','type':'text'},{'key':'d','type':'text'},{'key':'c','type':'date'}]}]}]}",
 	    "sections[0].tables[0].columns[2].key", "duplicate");
 	/* The same key in different sections, or as a column and a field, is fine. */
 	expect_valid("{'key':'t','sections':[{'key':'s','fields':[{'key':'c','type':'text'}],"
-	    "'tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]},"
-	    "{'key':'u','fields':[{'key':'c','type':'text'}]}]}");
+		     "'tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]},"
+		     "{'key':'u','fields':[{'key':'c','type':'text'}]}]}");
 }
 
 /* Builds "item,item,..." with n copies, each '#' in item replaced by the copy's index. */
@@ -437,15 +512,18 @@ test_limits(void **state)
 	free(items);
 
 	items = repeat("{'key':'f#','type':'text'}", 200);
-	snprintf(doc, 1 << 20, "{'key':'t','sections':[{'key':'s','fields':[%s],"
-	    "'tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]}]}", items);
+	snprintf(doc, 1 << 20,
+	    "{'key':'t','sections':[{'key':'s','fields':[%s],"
+	    "'tables':[{'key':'r','columns':[{'key':'c','type':'text'}]}]}]}",
+	    items);
 	expect_error(doc, "sections[0]", "too_many");
 	snprintf(doc, 1 << 20, "{'key':'t','sections':[{'key':'s','fields':[%s]}]}", items);
 	expect_valid(doc);
 	free(items);
 
 	items = repeat("{'key':'c#','type':'text'}", 101);
-	snprintf(doc, 1 << 20, "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[%s]}]}]}", items);
+	snprintf(doc, 1 << 20,
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[%s]}]}]}", items);
 	expect_error(doc, "sections[0].tables[0].columns", "too_many");
 	free(items);
 
@@ -480,17 +558,25 @@ test_limits(void **state)
 	expect_error(with_fields(doc), "sections[0].fields[0].pattern", "too_long");
 
 	/* Rows and SLA. */
-	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','min_rows':5,'max_rows':4,'columns':[{'key':'c','type':'text'}]}]}]}",
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','min_rows':5,'max_rows':4,'columns':[{'key':'c','type':'text'}]}]}]}",
 	    "sections[0].tables[0].max_rows", "range");
-	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','max_rows':10001,'columns':[{'key':'c','type':'text'}]}]}]}",
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','max_rows':10001,'columns':[{'key':'c','type':'text'}]}]}]}",
 	    "sections[0].tables[0].max_rows", "max");
-	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','min_rows':-1,'columns':[{'key':'c','type':'text'}]}]}]}",
+	expect_error(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','min_rows':-1,'columns':[{'key':'c','type':'text'}]}]}]}",
 	    "sections[0].tables[0].min_rows", "min");
-	expect_valid("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','min_rows':10000,'max_rows':10000,'columns':[{'key':'c','type':'text'}]}]}]}");
-	expect_error("{'key':'t','sections':[{'key':'s','review_sla_hours':8761}]}", "sections[0].review_sla_hours", "max");
-	expect_error("{'key':'t','sections':[{'key':'s','review_sla_hours':'24'}]}", "sections[0].review_sla_hours", "type");
-	expect_error("{'key':'t','sections':[{'key':'s','review_sla_hours':1.5}]}", "sections[0].review_sla_hours", "type");
-	expect_valid("{'key':'t','sections':[{'key':'s','review_sla_hours':8760},{'key':'u','review_sla_hours':1}]}");
+	expect_valid(
+	    "{'key':'t','sections':[{'key':'s','tables':[{'key':'r','min_rows':10000,'max_rows':10000,'columns':[{'key':'c','type':'text'}]}]}]}");
+	expect_error("{'key':'t','sections':[{'key':'s','review_sla_hours':8761}]}",
+	    "sections[0].review_sla_hours", "max");
+	expect_error("{'key':'t','sections':[{'key':'s','review_sla_hours':'24'}]}",
+	    "sections[0].review_sla_hours", "type");
+	expect_error("{'key':'t','sections':[{'key':'s','review_sla_hours':1.5}]}",
+	    "sections[0].review_sla_hours", "type");
+	expect_valid(
+	    "{'key':'t','sections':[{'key':'s','review_sla_hours':8760},{'key':'u','review_sla_hours':1}]}");
 	free(doc);
 }
 
@@ -498,13 +584,20 @@ static void
 test_workflow(void **state)
 {
 	(void)state;
-	expect_error("{'key':'t','sections':[],'workflow':{'publish':['admin']}}", "workflow.publish", "unknown_member");
-	expect_error("{'key':'t','sections':[],'workflow':{'submit':'author'}}", "workflow.submit", "type");
-	expect_error("{'key':'t','sections':[],'workflow':{'submit':['author',1]}}", "workflow.submit[1]", "type");
-	expect_error("{'key':'t','sections':[],'workflow':{'submit':['Author']}}", "workflow.submit[0]", "unknown_role");
-	expect_error("{'key':'t','sections':[],'workflow':{'submit':['author\\u0000x']}}", "workflow.submit[0]", "unknown_role");
-	expect_error("{'key':'t','sections':[],'workflow':{'reject':['reviewer','reviewer']}}", "workflow.reject[1]", "duplicate");
-	expect_valid("{'key':'t','sections':[],'workflow':{'submit':['author','admin','designer','reviewer','approver','auditor']}}");
+	expect_error("{'key':'t','sections':[],'workflow':{'publish':['admin']}}",
+	    "workflow.publish", "unknown_member");
+	expect_error(
+	    "{'key':'t','sections':[],'workflow':{'submit':'author'}}", "workflow.submit", "type");
+	expect_error("{'key':'t','sections':[],'workflow':{'submit':['author',1]}}",
+	    "workflow.submit[1]", "type");
+	expect_error("{'key':'t','sections':[],'workflow':{'submit':['Author']}}",
+	    "workflow.submit[0]", "unknown_role");
+	expect_error("{'key':'t','sections':[],'workflow':{'submit':['author\\u0000x']}}",
+	    "workflow.submit[0]", "unknown_role");
+	expect_error("{'key':'t','sections':[],'workflow':{'reject':['reviewer','reviewer']}}",
+	    "workflow.reject[1]", "duplicate");
+	expect_valid(
+	    "{'key':'t','sections':[],'workflow':{'submit':['author','admin','designer','reviewer','approver','auditor']}}");
 	assert_int_equal(def->workflow[TPL_ACTION_SUBMIT], ROLE_ALL_MASK);
 	assert_string_equal(tpl_action_name(TPL_ACTION_START_REVIEW), "start_review");
 	assert_int_equal(tpl_action_from_name("reopen"), TPL_ACTION_REOPEN);

@@ -22,7 +22,7 @@ test_utf8(void **state)
 	assert_true(utf8_valid(S("")));
 	assert_true(utf8_valid(S("plain ascii")));
 	assert_true(utf8_valid(S("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"))); /* é € 😀 */
-	assert_true(utf8_valid(S("a\0b")));           /* U+0000 is well-formed: callers refuse it */
+	assert_true(utf8_valid(S("a\0b"))); /* U+0000 is well-formed: callers refuse it */
 	assert_true(utf8_valid(S("\xf4\x8f\xbf\xbf"))); /* U+10FFFF */
 	assert_true(utf8_valid(S("\xef\xbf\xbd")));     /* U+FFFD */
 	assert_false(utf8_valid(S("\xff")));
@@ -35,9 +35,9 @@ test_utf8(void **state)
 	assert_false(utf8_valid(S("\xed\xbf\xbf")));     /* surrogate U+DFFF */
 	assert_false(utf8_valid(S("\xf4\x90\x80\x80"))); /* U+110000 */
 	assert_false(utf8_valid(S("\xf5\x80\x80\x80")));
-	assert_false(utf8_valid(S("\xe2\x82")));         /* truncated */
-	assert_false(utf8_valid(S("ok\xc3")));           /* truncated at the end */
-	assert_false(utf8_valid(S("\xe2\x28\xa1")));     /* bad continuation */
+	assert_false(utf8_valid(S("\xe2\x82")));     /* truncated */
+	assert_false(utf8_valid(S("ok\xc3")));       /* truncated at the end */
+	assert_false(utf8_valid(S("\xe2\x28\xa1"))); /* bad continuation */
 
 	assert_int_equal(utf8_count(S("")), 0);
 	assert_int_equal(utf8_count(S("abc")), 3);
@@ -112,8 +112,7 @@ test_decimal_normalize(void **state)
 	dec_bad("1e-400", DECIMAL_JSON_NUMBER, DECIMAL_TOO_MANY_SCALE);
 	dec_bad("1234567890123456789012345678901234567890", DECIMAL_JSON_NUMBER,
 	    DECIMAL_TOO_MANY_DIGITS); /* 40 digits */
-	dec_bad("1234567890123456789012345678901234567.89", DECIMAL_PLAIN,
-	    DECIMAL_TOO_MANY_DIGITS);
+	dec_bad("1234567890123456789012345678901234567.89", DECIMAL_PLAIN, DECIMAL_TOO_MANY_DIGITS);
 	dec_bad("0.1234567890123456789", DECIMAL_PLAIN, DECIMAL_TOO_MANY_SCALE);
 }
 
@@ -131,7 +130,7 @@ test_decimal_cmp(void **state)
 	assert_true(decimal_cmp("100.01", "100.001") > 0);
 	assert_true(decimal_cmp("120", "120.000000000000000001") < 0);
 	assert_true(decimal_cmp("12345678901234567890123456789012345678",
-	    "12345678901234567890123456789012345677") > 0);
+			"12345678901234567890123456789012345677") > 0);
 }
 
 static void
@@ -254,7 +253,7 @@ test_datetimes(void **state)
 	assert_string_equal(out, "2026-11-23T07:35:50Z");
 	assert_true(dt_parse_datetime(S("2026-11-23T08:35:50+01:00"), out, &b));
 	assert_string_equal(out, "2026-11-23T07:35:50Z"); /* normalized to UTC */
-	assert_true(a == b); /* the same instant */
+	assert_true(a == b);                              /* the same instant */
 	assert_true(dt_parse_datetime(S("2026-11-23T02:35:50-05:00"), out, &b));
 	assert_true(a == b);
 	/* Offsets RFC 3339 allows but PostgreSQL refuses (beyond ±15:59) arrive as UTC. */
@@ -330,13 +329,14 @@ test_json_number(void **state)
 	    "1234567890123456789012345678901234567890e0");
 	number_text_is("[-0]", "0");
 	/* Digits in strings and keys are left alone. */
-	o = parse("{\"99999999999999999999\": \"99999999999999999999\", \"n\": [1, 99999999999999999999]}");
+	o = parse(
+	    "{\"99999999999999999999\": \"99999999999999999999\", \"n\": [1, 99999999999999999999]}");
 	assert_string_equal(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
 	    "{\"99999999999999999999\":\"99999999999999999999\",\"n\":[1,99999999999999999999e0]}");
 	json_object_put(o);
 	o = parse("[\"a\\\"99999999999999999999\"]");
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(o, 0)),
-	    "a\"99999999999999999999");
+	assert_string_equal(
+	    json_object_get_string(json_object_array_get_idx(o, 0)), "a\"99999999999999999999");
 	json_object_put(o);
 
 	/* Strict: trailing bytes, NUL, leading zeros, depth. */

@@ -2,6 +2,7 @@
  * the route table (app/routes.c): the same (method, path) pairs, a security choice that matches
  * each route's authentication, the roles each route requires, every path parameter declared,
  * and the problems that the request path can answer documented where they can happen. */
+#include <json-c/json.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,21 +11,33 @@
 #include <strings.h>
 
 #include <cmocka.h>
-#include <json-c/json.h>
 
-#include "logbook/http/openapi.h"
 #include "logbook/auth/roles.h"
+#include "logbook/http/openapi.h"
 #include "logbook/http/router.h"
 
 #define REF_DEPTH_MAX 8
 
 static const char *const http_methods[] = {
-	"get", "put", "post", "delete", "options", "head", "patch", "trace", NULL,
+	"get",
+	"put",
+	"post",
+	"delete",
+	"options",
+	"head",
+	"patch",
+	"trace",
+	NULL,
 };
 
 /* Path item members that are not operations (OpenAPI 3.1, Path Item Object). */
 static const char *const path_item_fields[] = {
-	"$ref", "summary", "description", "servers", "parameters", NULL,
+	"$ref",
+	"summary",
+	"description",
+	"servers",
+	"parameters",
+	NULL,
 };
 
 static struct json_object *doc;
@@ -55,7 +68,8 @@ member_string(struct json_object *obj, const char *key)
 {
 	struct json_object *v = member(obj, key);
 
-	return v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	return v != NULL && json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+								     : NULL;
 }
 
 /* Follows a local JSON pointer ("#/components/schemas/Problem", with ~0 and ~1 escapes). */
@@ -114,7 +128,8 @@ operation(const char *pattern, const char *method)
 	int  i;
 
 	for (i = 0; method[i] != '\0' && i < (int)sizeof(lower) - 1; i++)
-		lower[i] = (char)(method[i] >= 'A' && method[i] <= 'Z' ? method[i] - 'A' + 'a' : method[i]);
+		lower[i] = (char)(method[i] >= 'A' && method[i] <= 'Z' ? method[i] - 'A' + 'a'
+								       : method[i]);
 	lower[i] = '\0';
 	return member(member(member(doc, "paths"), pattern), lower);
 }
@@ -140,7 +155,8 @@ has_response(struct json_object *op, const char *status)
 static struct json_object *
 parameter(struct json_object *path_item, struct json_object *op, const char *in, const char *name)
 {
-	struct json_object *lists[2] = { member(op, "parameters"), member(path_item, "parameters") };
+	struct json_object *lists[2] = { member(op, "parameters"),
+		member(path_item, "parameters") };
 	size_t              l, i;
 
 	for (l = 0; l < 2; l++) {
@@ -148,7 +164,7 @@ parameter(struct json_object *path_item, struct json_object *op, const char *in,
 			continue;
 		for (i = 0; i < json_object_array_length(lists[l]); i++) {
 			struct json_object *p = resolve(json_object_array_get_idx(lists[l], i));
-			const char         *pin = member_string(p, "in"), *pname = member_string(p, "name");
+			const char *pin = member_string(p, "in"), *pname = member_string(p, "name");
 
 			if (pin != NULL && pname != NULL && strcmp(pin, in) == 0 &&
 			    strcasecmp(pname, name) == 0)
@@ -170,7 +186,8 @@ setup(void **state)
 	if (json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != openapi_document_len) {
 		print_error("app/openapi.json is not one JSON document: %s (at byte %zu)\n",
-		    json_tokener_error_desc(json_tokener_get_error(tok)), json_tokener_get_parse_end(tok));
+		    json_tokener_error_desc(json_tokener_get_error(tok)),
+		    json_tokener_get_parse_end(tok));
 		json_object_put(doc);
 		doc = NULL;
 	}
@@ -213,7 +230,8 @@ test_every_route_is_documented(void **state)
 	(void)state;
 	for (rt = routes; rt->method != NULL; rt++)
 		if (operation(rt->pattern, rt->method) == NULL) {
-			print_error("route %s %s is not in openapi.json\n", rt->method, rt->pattern);
+			print_error(
+			    "route %s %s is not in openapi.json\n", rt->method, rt->pattern);
 			missing++;
 		}
 	assert_int_equal(missing, 0);
@@ -222,21 +240,25 @@ test_every_route_is_documented(void **state)
 static void
 test_every_operation_is_routed(void **state)
 {
-	int extra = 0, nops = 0, nroutes = 0;
+	int                 extra = 0, nops = 0, nroutes = 0;
 	const struct route *rt;
 
 	(void)state;
-	json_object_object_foreach(member(doc, "paths"), pattern, item) {
+	json_object_object_foreach(member(doc, "paths"), pattern, item)
+	{
 		assert_true(json_object_is_type(item, json_type_object));
-		json_object_object_foreach(item, key, op) {
+		json_object_object_foreach(item, key, op)
+		{
 			(void)op;
 			if (in_list(path_item_fields, key))
 				continue;
 			if (!in_list(http_methods, key)) {
-				print_error("paths[%s] has a member '%s' that is no method\n", pattern, key);
+				print_error("paths[%s] has a member '%s' that is no method\n",
+				    pattern, key);
 				extra++;
 			} else if (route_for(pattern, key) == NULL) {
-				print_error("openapi.json documents %s %s, which routes.c does not serve\n",
+				print_error(
+				    "openapi.json documents %s %s, which routes.c does not serve\n",
 				    key, pattern);
 				extra++;
 			}
@@ -275,21 +297,24 @@ test_security_matches_route_auth(void **state)
 		n = json_object_array_length(sec);
 		if (rt->auth == ROUTE_PUBLIC) {
 			if (n != 0)
-				fail_msg("%s %s is public but documented with security", rt->method, rt->pattern);
+				fail_msg("%s %s is public but documented with security", rt->method,
+				    rt->pattern);
 			if (rt->roles != 0 || member(op, "x-logbook-roles") != NULL)
-				fail_msg("%s %s: a public route with roles", rt->method, rt->pattern);
+				fail_msg(
+				    "%s %s: a public route with roles", rt->method, rt->pattern);
 			continue;
 		}
 		if (n == 0)
-			fail_msg("%s %s needs a bearer token but is documented as public", rt->method,
-			    rt->pattern);
+			fail_msg("%s %s needs a bearer token but is documented as public",
+			    rt->method, rt->pattern);
 		/* Every alternative must name the bearer scheme: none lets a caller in without it. */
 		for (i = 0; i < n; i++)
 			if (member(json_object_array_get_idx(sec, i), "bearerAuth") == NULL)
-				fail_msg("%s %s: security alternative %zu lacks bearerAuth", rt->method,
-				    rt->pattern, i);
+				fail_msg("%s %s: security alternative %zu lacks bearerAuth",
+				    rt->method, rt->pattern, i);
 		if (!has_response(op, "401"))
-			fail_msg("%s %s needs a token but documents no 401", rt->method, rt->pattern);
+			fail_msg(
+			    "%s %s needs a token but documents no 401", rt->method, rt->pattern);
 	}
 }
 
@@ -311,18 +336,21 @@ test_roles_match_route(void **state)
 			fail_msg("%s %s: x-logbook-roles is not an array", rt->method, rt->pattern);
 		for (i = 0; i < json_object_array_length(roles); i++) {
 			struct json_object *v = json_object_array_get_idx(roles, i);
-			unsigned            bit = json_object_is_type(v, json_type_string) ?
-			    role_from_name(json_object_get_string(v)) : 0;
+			unsigned            bit = json_object_is_type(v, json_type_string)
+				       ? role_from_name(json_object_get_string(v))
+				       : 0;
 
 			if (bit == 0)
-				fail_msg("%s %s: x-logbook-roles[%zu] is no role", rt->method, rt->pattern, i);
+				fail_msg("%s %s: x-logbook-roles[%zu] is no role", rt->method,
+				    rt->pattern, i);
 			mask |= bit;
 		}
 		if (mask != rt->roles)
 			fail_msg("%s %s: documented roles 0x%x, routes.c requires 0x%x", rt->method,
 			    rt->pattern, mask, rt->roles);
 		if (rt->roles != 0 && !has_response(op, "403"))
-			fail_msg("%s %s requires roles but documents no 403", rt->method, rt->pattern);
+			fail_msg(
+			    "%s %s requires roles but documents no 403", rt->method, rt->pattern);
 	}
 }
 
@@ -340,28 +368,32 @@ test_responses_are_complete(void **state)
 		int                 success = 0;
 
 		if (id == NULL || member(ids, id) != NULL)
-			fail_msg("%s %s: operationId missing or not unique", rt->method, rt->pattern);
+			fail_msg(
+			    "%s %s: operationId missing or not unique", rt->method, rt->pattern);
 		json_object_object_add(ids, id, json_object_new_boolean(1));
 		if (responses == NULL || json_object_object_length(responses) == 0)
 			fail_msg("%s %s documents no responses", rt->method, rt->pattern);
-		json_object_object_foreach(responses, status, response) {
+		json_object_object_foreach(responses, status, response)
+		{
 			struct json_object *resolved = resolve(response);
 
 			if (strlen(status) != 3 || status[0] < '1' || status[0] > '5' ||
 			    strspn(status, "0123456789") != 3)
-				fail_msg("%s %s: response key '%s' is no status code", rt->method, rt->pattern,
-				    status);
+				fail_msg("%s %s: response key '%s' is no status code", rt->method,
+				    rt->pattern, status);
 			if (status[0] == '2')
 				success = 1;
 			if (resolved == NULL || member_string(resolved, "description") == NULL)
-				fail_msg("%s %s: response %s has no description", rt->method, rt->pattern,
-				    status);
+				fail_msg("%s %s: response %s has no description", rt->method,
+				    rt->pattern, status);
 			/* Every answer but 304 has a body; problems are problem+json. */
 			if (strcmp(status, "304") != 0 && member(resolved, "content") == NULL)
-				fail_msg("%s %s: response %s has no content", rt->method, rt->pattern, status);
+				fail_msg("%s %s: response %s has no content", rt->method,
+				    rt->pattern, status);
 			if (status[0] >= '4' &&
 			    member(member(resolved, "content"), "application/problem+json") == NULL)
-				fail_msg("%s %s: response %s is not a problem", rt->method, rt->pattern, status);
+				fail_msg("%s %s: response %s is not a problem", rt->method,
+				    rt->pattern, status);
 		}
 		if (!success)
 			fail_msg("%s %s documents no 2xx response", rt->method, rt->pattern);
@@ -394,8 +426,8 @@ test_path_parameters_declared(void **state)
 			name[end - p - 1] = '\0';
 			decl = parameter(item, op, "path", name);
 			if (decl == NULL)
-				fail_msg("%s %s: path parameter '%s' is not declared", rt->method, rt->pattern,
-				    name);
+				fail_msg("%s %s: path parameter '%s' is not declared", rt->method,
+				    rt->pattern, name);
 			if (member(decl, "required") == NULL ||
 			    !json_object_get_boolean(member(decl, "required")))
 				fail_msg("%s %s: path parameter '%s' is not required", rt->method,
@@ -404,15 +436,17 @@ test_path_parameters_declared(void **state)
 		}
 		for (i = 0; params != NULL && i < json_object_array_length(params); i++) {
 			struct json_object *decl = resolve(json_object_array_get_idx(params, i));
-			const char         *in = member_string(decl, "in"), *pname = member_string(decl, "name");
-			char                braced[72];
+			const char         *in = member_string(decl, "in"),
+				   *pname = member_string(decl, "name");
+			char braced[72];
 
 			if (decl == NULL || in == NULL || pname == NULL)
-				fail_msg("%s %s: parameter %zu lacks in or name", rt->method, rt->pattern, i);
+				fail_msg("%s %s: parameter %zu lacks in or name", rt->method,
+				    rt->pattern, i);
 			snprintf(braced, sizeof(braced), "{%s}", pname);
 			if (strcmp(in, "path") == 0 && strstr(rt->pattern, braced) == NULL)
-				fail_msg("%s %s: path parameter '%s' is not in the path", rt->method,
-				    rt->pattern, pname);
+				fail_msg("%s %s: path parameter '%s' is not in the path",
+				    rt->method, rt->pattern, pname);
 		}
 	}
 }
@@ -428,27 +462,29 @@ test_request_problems_documented(void **state)
 
 	(void)state;
 	for (rt = routes; rt->method != NULL; rt++) {
-		struct json_object       *item = member(member(doc, "paths"), rt->pattern);
-		struct json_object       *op = operation(rt->pattern, rt->method);
-		struct json_object       *rb = resolve(member(op, "requestBody"));
-		const char *const        *s;
+		struct json_object *item = member(member(doc, "paths"), rt->pattern);
+		struct json_object *op = operation(rt->pattern, rt->method);
+		struct json_object *rb = resolve(member(op, "requestBody"));
+		const char *const  *s;
 
 		if (member(op, "requestBody") != NULL) {
 			if (member(member(rb, "content"), "application/json") == NULL)
-				fail_msg("%s %s: the request body is not application/json", rt->method,
-				    rt->pattern);
+				fail_msg("%s %s: the request body is not application/json",
+				    rt->method, rt->pattern);
 			for (s = body_problems; *s != NULL; s++)
 				if (!has_response(op, *s))
-					fail_msg("%s %s reads a body but documents no %s", rt->method,
-					    rt->pattern, *s);
+					fail_msg("%s %s reads a body but documents no %s",
+					    rt->method, rt->pattern, *s);
 		}
 		if (parameter(item, op, "header", "If-Match") != NULL &&
 		    (!has_response(op, "412") || !has_response(op, "428")))
-			fail_msg("%s %s takes If-Match but lacks 412 or 428", rt->method, rt->pattern);
+			fail_msg(
+			    "%s %s takes If-Match but lacks 412 or 428", rt->method, rt->pattern);
 		if (parameter(item, op, "header", "Idempotency-Key") != NULL &&
 		    (strcmp(rt->method, "POST") != 0 || rt->auth != ROUTE_BEARER ||
-		    !has_response(op, "409")))
-			fail_msg("%s %s: Idempotency-Key only applies to signed-in POSTs (with 409)",
+			!has_response(op, "409")))
+			fail_msg(
+			    "%s %s: Idempotency-Key only applies to signed-in POSTs (with 409)",
 			    rt->method, rt->pattern);
 	}
 }
@@ -467,10 +503,13 @@ check_refs(struct json_object *node, int depth)
 		for (i = 0; i < json_object_array_length(node); i++)
 			bad += check_refs(json_object_array_get_idx(node, i), depth + 1);
 	} else if (json_object_is_type(node, json_type_object)) {
-		json_object_object_foreach(node, key, val) {
-			if (strcmp(key, "$ref") == 0 && json_object_is_type(val, json_type_string) &&
+		json_object_object_foreach(node, key, val)
+		{
+			if (strcmp(key, "$ref") == 0 &&
+			    json_object_is_type(val, json_type_string) &&
 			    pointer_get(json_object_get_string(val)) == NULL) {
-				print_error("$ref %s does not resolve\n", json_object_get_string(val));
+				print_error(
+				    "$ref %s does not resolve\n", json_object_get_string(val));
 				bad++;
 			}
 			bad += check_refs(val, depth + 1);

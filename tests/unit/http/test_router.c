@@ -10,10 +10,30 @@
 #include "logbook/http/http.h"
 #include "logbook/http/router.h"
 
-static int h_list(struct request *r) { (void)r; return 0; }
-static int h_get(struct request *r) { (void)r; return 0; }
-static int h_put(struct request *r) { (void)r; return 0; }
-static int h_sub(struct request *r) { (void)r; return 0; }
+static int
+h_list(struct request *r)
+{
+	(void)r;
+	return 0;
+}
+static int
+h_get(struct request *r)
+{
+	(void)r;
+	return 0;
+}
+static int
+h_put(struct request *r)
+{
+	(void)r;
+	return 0;
+}
+static int
+h_sub(struct request *r)
+{
+	(void)r;
+	return 0;
+}
 
 static const struct route table[] = {
 	{ "GET", "/api/v1/things", h_list, ROUTE_BEARER, 0 },
@@ -61,15 +81,22 @@ test_exact_and_params(void **state)
 	assert_non_null(rt);
 	assert_int_equal(r->nparams, 2);
 	assert_string_equal(r->params[0], "a b");
-	assert_string_equal(r->params[1], "x/y"); /* decoded after splitting: no segment confusion */
+	assert_string_equal(
+	    r->params[1], "x/y"); /* decoded after splitting: no segment confusion */
 }
 
 static void
 test_not_found(void **state)
 {
 	static const char *const paths[] = {
-		"/api/v1/thing", "/api/v1/things/", "/api/v1/things/1/2", "/", "",
-		"/api/v1/things//parts/x/go", "/api/v1/thingsX", "//api/v1/things",
+		"/api/v1/thing",
+		"/api/v1/things/",
+		"/api/v1/things/1/2",
+		"/",
+		"",
+		"/api/v1/things//parts/x/go",
+		"/api/v1/thingsX",
+		"//api/v1/things",
 	};
 	size_t i;
 

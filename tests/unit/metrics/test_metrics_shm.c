@@ -4,16 +4,16 @@
  * planted symlinks, the default path; and the text exposition (app/handlers/metrics.c).
  *
  * metrics.c is included to reach its per-process state: each test starts detached. */
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
-#include <regex.h>
-#include <sys/wait.h>
 
 #include "metrics/metrics_shm.c"
 
@@ -129,9 +129,9 @@ test_counts_one_worker(void **st)
 
 	(void)st;
 	assert_int_equal(metrics_snapshot(&(struct metrics_snapshot){ 0 }), -1); /* not attached */
-	metrics_observe("GET", 200, 0);          /* before attaching: nothing to count into */
+	metrics_observe("GET", 200, 0); /* before attaching: nothing to count into */
 	attach_or_fail();
-	metrics_observe("GET", 200, 500000);     /* exactly 0.0005 s: le is inclusive */
+	metrics_observe("GET", 200, 500000); /* exactly 0.0005 s: le is inclusive */
 	metrics_observe("GET", 200, 500001);
 	metrics_observe("POST", 201, 2000000);
 	metrics_observe("BREW", 418, 40000000000ull);
@@ -171,7 +171,7 @@ enum leave { LEAVE_WAIT, LEAVE_EXIT, LEAVE_UNCLEAN };
 
 struct child {
 	pid_t pid;
-	int   go;   /* closing it lets a LEAVE_WAIT child go */
+	int   go; /* closing it lets a LEAVE_WAIT child go */
 };
 
 static struct child
@@ -202,8 +202,8 @@ spawn(int n, enum leave how)
 		if (how == LEAVE_WAIT)
 			(void)read(down[0], &b, 1);
 		if (how == LEAVE_UNCLEAN)
-			_exit(0);       /* no atexit: like a crash, the slot keeps its dead owner */
-		exit(0);                /* atexit frees the slot */
+			_exit(0); /* no atexit: like a crash, the slot keeps its dead owner */
+		exit(0);          /* atexit frees the slot */
 	}
 	close(up[1]);
 	close(down[0]);
@@ -445,7 +445,8 @@ test_default_path(void **st)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	assert_int_equal(dup2(fd, 0), 0);
 	assert_non_null(metrics_default_path(&c, buf, sizeof(buf)));
-	assert_non_null(strstr(buf, "/dev/shm/"));  /* bound but not listening: not the FastCGI one */
+	assert_non_null(
+	    strstr(buf, "/dev/shm/")); /* bound but not listening: not the FastCGI one */
 	assert_int_equal(listen(0, 1), 0);
 	assert_non_null(metrics_default_path(&c, buf, sizeof(buf)));
 	snprintf(want, sizeof(want), "%s/fcgi.sock.metrics", dir);
@@ -461,9 +462,9 @@ test_default_path(void **st)
 static char *
 render(const struct metrics_snapshot *s, const char *version)
 {
-	char   *text = NULL;
-	size_t  len = 0;
-	FILE   *f = open_memstream(&text, &len);
+	char  *text = NULL;
+	size_t len = 0;
+	FILE  *f = open_memstream(&text, &len);
 
 	assert_non_null(f);
 	assert_int_equal(metrics_write_text(f, s, version), 0);
@@ -488,19 +489,25 @@ has_line(const char *text, const char *line)
 static const char *
 exposition_error(const char *text)
 {
-	static char  why[1200];
-	regex_t      sample, help, type;
-	char         family[128] = "", line[1024];
-	const char  *p = text, *nl;
-	int          samples = 0;
+	static char why[1200];
+	regex_t     sample, help, type;
+	char        family[128] = "", line[1024];
+	const char *p = text, *nl;
+	int         samples = 0;
 
-	assert_int_equal(regcomp(&sample, "^([a-zA-Z_:][a-zA-Z0-9_:]*)"
-	    "(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\[\"\\\\n])*\""
-	    "(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\[\"\\\\n])*\")*\\})? "
-	    "(-?[0-9]+(\\.[0-9]+)?|\\+Inf)$", REG_EXTENDED), 0);
-	assert_int_equal(regcomp(&help, "^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* [^\n]+$", REG_EXTENDED), 0);
-	assert_int_equal(regcomp(&type, "^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$",
-	    REG_EXTENDED), 0);
+	assert_int_equal(regcomp(&sample,
+			     "^([a-zA-Z_:][a-zA-Z0-9_:]*)"
+			     "(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\[\"\\\\n])*\""
+			     "(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\[\"\\\\n])*\")*\\})? "
+			     "(-?[0-9]+(\\.[0-9]+)?|\\+Inf)$",
+			     REG_EXTENDED),
+	    0);
+	assert_int_equal(
+	    regcomp(&help, "^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* [^\n]+$", REG_EXTENDED), 0);
+	assert_int_equal(
+	    regcomp(&type, "^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$",
+		REG_EXTENDED),
+	    0);
 	why[0] = '\0';
 	for (; *p != '\0' && why[0] == '\0'; p = nl + 1) {
 		regmatch_t m[2];
@@ -520,7 +527,8 @@ exposition_error(const char *text)
 		else if (regexec(&sample, line, 0, NULL, 0) != 0)
 			snprintf(why, sizeof(why), "not a sample line: '%s'", line);
 		else if (family[0] == '\0' || strncmp(line, family, strlen(family)) != 0)
-			snprintf(why, sizeof(why), "sample '%s' outside its family '%s'", line, family);
+			snprintf(
+			    why, sizeof(why), "sample '%s' outside its family '%s'", line, family);
 		else
 			samples++;
 	}
@@ -566,11 +574,14 @@ test_text_exposition(void **st)
 	assert_true(has_line(text, "logbook_build_info{version=\"1.2 \\\"q\\\" \\\\ \\n\"} 1"));
 	assert_true(has_line(text, "# TYPE logbook_http_requests_total counter"));
 	assert_true(has_line(text, "logbook_http_requests_total{method=\"GET\",status=\"200\"} 3"));
-	assert_true(has_line(text, "logbook_http_requests_total{method=\"other\",status=\"4xx\"} 1"));
-	assert_null(strstr(text, "status=\"201\""));  /* nothing counted, nothing said */
+	assert_true(
+	    has_line(text, "logbook_http_requests_total{method=\"other\",status=\"4xx\"} 1"));
+	assert_null(strstr(text, "status=\"201\"")); /* nothing counted, nothing said */
 	assert_true(has_line(text, "# TYPE logbook_http_request_duration_seconds histogram"));
-	assert_true(has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"0.0005\"} 2"));
-	assert_true(has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"0.0025\"} 2"));
+	assert_true(
+	    has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"0.0005\"} 2"));
+	assert_true(
+	    has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"0.0025\"} 2"));
 	assert_true(has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"0.005\"} 3"));
 	assert_true(has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"30\"} 3"));
 	assert_true(has_line(text, "logbook_http_request_duration_seconds_bucket{le=\"+Inf\"} 4"));
@@ -580,7 +591,7 @@ test_text_exposition(void **st)
 	assert_true(has_line(text, "logbook_worker_starts_total 3"));
 	assert_true(has_line(text, "logbook_workers 2"));
 	assert_true(has_line(text, "logbook_worker_rss_bytes{slot=\"0\"} 4096"));
-	assert_null(strstr(text, "slot=\"5\""));      /* unknown RSS: no sample */
+	assert_null(strstr(text, "slot=\"5\"")); /* unknown RSS: no sample */
 	assert_true(has_line(text, "logbook_metrics_shared 1"));
 	free(text);
 
@@ -599,14 +610,14 @@ test_exposition_checker_is_not_vacuous(void **st)
 {
 	(void)st;
 	assert_null(exposition_error("# TYPE a gauge\na 1\na{x=\"q\\\"\"} 2\n"));
-	assert_non_null(exposition_error("a 1\n"));                          /* no TYPE */
-	assert_non_null(exposition_error("# TYPE a gauge\nb 1\n"));          /* other family */
-	assert_non_null(exposition_error("# TYPE a gauge\na two\n"));        /* value */
+	assert_non_null(exposition_error("a 1\n"));                            /* no TYPE */
+	assert_non_null(exposition_error("# TYPE a gauge\nb 1\n"));            /* other family */
+	assert_non_null(exposition_error("# TYPE a gauge\na two\n"));          /* value */
 	assert_non_null(exposition_error("# TYPE a gauge\na{x=\"q\"\"} 1\n")); /* quoting */
 	assert_non_null(exposition_error("# TYPE a gauge\na{x=q} 1\n"));
-	assert_non_null(exposition_error("# TYPE a gauge\na 1"));             /* final newline */
-	assert_non_null(exposition_error("# TYPE a summary\na 1\n"));        /* type */
-	assert_non_null(exposition_error("# TYPE a gauge\n"));                /* no samples */
+	assert_non_null(exposition_error("# TYPE a gauge\na 1"));     /* final newline */
+	assert_non_null(exposition_error("# TYPE a summary\na 1\n")); /* type */
+	assert_non_null(exposition_error("# TYPE a gauge\n"));        /* no samples */
 }
 
 int

@@ -1,5 +1,7 @@
 /* Unit tests of the audit read path without a database: RFC 3339 filters, the SQL the filters
  * make (only the conditions given, parameters in order), the list body, and the chain hash. */
+#include <json-c/json.h>
+#include <libpq-fe.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +9,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <json-c/json.h>
-#include <libpq-fe.h>
 
 #include "logbook/core/arena.h"
 #include "logbook/store/audit_query.h"
@@ -36,9 +36,14 @@ static void
 test_rfc3339_accepts(void **state)
 {
 	static const char *const good[] = {
-		"2026-11-23T07:35:50Z", "2026-11-23T07:35:50.123Z", "2026-11-23T07:35:50.123456789Z",
-		"2026-11-23T07:35:50+02:00", "2026-11-23T07:35:50.5-11:30", "2024-02-29T00:00:00Z",
-		"2000-02-29T23:59:59Z", "2016-12-31T23:59:60Z",
+		"2026-11-23T07:35:50Z",
+		"2026-11-23T07:35:50.123Z",
+		"2026-11-23T07:35:50.123456789Z",
+		"2026-11-23T07:35:50+02:00",
+		"2026-11-23T07:35:50.5-11:30",
+		"2024-02-29T00:00:00Z",
+		"2000-02-29T23:59:59Z",
+		"2016-12-31T23:59:60Z",
 	};
 	size_t i;
 
@@ -53,14 +58,32 @@ static void
 test_rfc3339_refuses(void **state)
 {
 	static const char *const bad[] = {
-		"", "2026-11-23", "2026-11-23T07:35:50", "2026-11-23 07:35:50Z", "2026-13-01T00:00:00Z",
-		"2026-00-01T00:00:00Z", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
-		"2026-04-31T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T07:60:00Z",
-		"2026-11-23T07:35:61Z", "2026-11-23T07:35:50.Z", "2026-11-23T07:35:50.1234567890Z",
-		"2026-11-23T07:35:50+2:00", "2026-11-23T07:35:50+24:00", "2026-11-23T07:35:50+02:60",
-		"2026-11-23T07:35:50+0200", "2026-11-23T07:35:50Z ", "2026-11-23T07:35:50ZZ",
-		"0000-01-01T00:00:00Z", "-026-11-23T07:35:50Z", "2026-1a-23T07:35:50Z",
-		"2026-11-23T07:35:50+02:00:00", "2026-11-23T07:35:50 UTC", "today",
+		"",
+		"2026-11-23",
+		"2026-11-23T07:35:50",
+		"2026-11-23 07:35:50Z",
+		"2026-13-01T00:00:00Z",
+		"2026-00-01T00:00:00Z",
+		"2026-02-29T00:00:00Z",
+		"1900-02-29T00:00:00Z",
+		"2026-04-31T00:00:00Z",
+		"2026-11-23T24:00:00Z",
+		"2026-11-23T07:60:00Z",
+		"2026-11-23T07:35:61Z",
+		"2026-11-23T07:35:50.Z",
+		"2026-11-23T07:35:50.1234567890Z",
+		"2026-11-23T07:35:50+2:00",
+		"2026-11-23T07:35:50+24:00",
+		"2026-11-23T07:35:50+02:60",
+		"2026-11-23T07:35:50+0200",
+		"2026-11-23T07:35:50Z ",
+		"2026-11-23T07:35:50ZZ",
+		"0000-01-01T00:00:00Z",
+		"-026-11-23T07:35:50Z",
+		"2026-1a-23T07:35:50Z",
+		"2026-11-23T07:35:50+02:00:00",
+		"2026-11-23T07:35:50 UTC",
+		"today",
 	};
 	size_t i;
 
@@ -100,9 +123,15 @@ static void
 test_sql_every_filter_in_order(void **state)
 {
 	struct audit_filter f = {
-		.object_type = "entry", .object_id = "e1", .actor = "alice", .action = "save",
-		.request_id = "r1", .from = "2026-01-01T00:00:00Z", .to = "2027-01-01T00:00:00Z",
-		.after = "42", .public_only = 1,
+		.object_type = "entry",
+		.object_id = "e1",
+		.actor = "alice",
+		.action = "save",
+		.request_id = "r1",
+		.from = "2026-01-01T00:00:00Z",
+		.to = "2027-01-01T00:00:00Z",
+		.after = "42",
+		.public_only = 1,
 	};
 	const char *values[AUDIT_QUERY_MAX_PARAMS];
 	int         n = -1;
@@ -130,7 +159,8 @@ test_sql_values_are_parameters(void **state)
 
 	(void)state;
 	assert_null(strstr(sql, "OR '1'"));
-	assert_string_equal(sql, "SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS
+	assert_string_equal(sql,
+	    "SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS
 	    " FROM audit_log WHERE object_id = $1 AND actor = $2 ORDER BY seq) i ORDER BY i.seq");
 	assert_int_equal(n, 2);
 	assert_string_equal(values[1], "x' OR '1'='1");
@@ -162,7 +192,8 @@ items_result(const char *const *items, int n)
 static void
 test_items_body(void **state)
 {
-	static const char *const items[] = { "{\"seq\":1}", "{\"seq\":2,\"after\":{\"a\": \"]\"}}" };
+	static const char *const items[] = { "{\"seq\":1}",
+		"{\"seq\":2,\"after\":{\"a\": \"]\"}}" };
 	PGresult                *res = items_result(items, 2);
 	struct json_object      *doc;
 	size_t                   len;
@@ -178,8 +209,8 @@ test_items_body(void **state)
 	body = audit_items_body(&arena, res, 0, "a\"b\\\n", &len);
 	doc = json_tokener_parse(body);
 	assert_non_null(doc);
-	assert_string_equal(json_object_get_string(json_object_object_get(doc, "next_cursor")),
-	    "a\"b\\\n");
+	assert_string_equal(
+	    json_object_get_string(json_object_object_get(doc, "next_cursor")), "a\"b\\\n");
 	json_object_put(doc);
 	PQclear(res);
 }
@@ -191,11 +222,13 @@ test_chain_hash(void **state)
 	char hex[AUDIT_HASH_HEX];
 
 	(void)state;
-	audit_chain_hash("0000000000000000000000000000000000000000000000000000000000000000",
-	    "{\"a\": 1}", hex);
-	assert_string_equal(hex, "9d27932a33fa894b472945299c9ee10151537e3db754278107054f135c9ac310");
+	audit_chain_hash(
+	    "0000000000000000000000000000000000000000000000000000000000000000", "{\"a\": 1}", hex);
+	assert_string_equal(
+	    hex, "9d27932a33fa894b472945299c9ee10151537e3db754278107054f135c9ac310");
 	audit_chain_hash("ab", "c", hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(
+	    hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 int
