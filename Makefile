@@ -105,6 +105,7 @@ integration: all
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
 test: deps all
+	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
