@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/http/http.h"
+#include "logbook/core/arena.h"
 
 static void
 json_put(void *o)
@@ -13,9 +13,9 @@ json_put(void *o)
 }
 
 struct json_object *
-json_own(struct request *r, struct json_object *o)
+json_arena_own(struct arena *a, struct json_object *o)
 {
-	return arena_own(r->arena, o, json_put);
+	return arena_own(a, o, json_put);
 }
 
 struct json_object *
@@ -46,60 +46,8 @@ utf8_length(const char *s)
 	return n;
 }
 
-int
-json_take_string(struct request *r, struct json_object *obj, const char *key, size_t max_chars,
-    int nonempty, const char **out)
-{
-	struct json_object *v;
-	const char         *s;
-
-	if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
-		return 0;
-	if (!json_object_is_type(v, json_type_string)) {
-		problem_add_error(r, key, "type", "must be a string");
-		return -1;
-	}
-	s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v)) {
-		problem_add_error(r, key, "format", "must not contain NUL");
-		return -1;
-	}
-	if (nonempty && *s == '\0') {
-		problem_add_error(r, key, "required", "must not be empty");
-		return -1;
-	}
-	if (utf8_length(s) > max_chars) {
-		problem_add_error(r, key, "max_length",
-		    arena_printf(r->arena, "must be at most %zu characters", max_chars));
-		return -1;
-	}
-	*out = s;
-	return 0;
-}
-
-int
-json_only_members(struct request *r, struct json_object *obj, const char *const *allowed)
-{
-	int ok = 1;
-
-	json_object_object_foreach(obj, key, val)
-	{
-		const char *const *a;
-
-		(void)val;
-		for (a = allowed; *a != NULL && strcmp(*a, key) != 0; a++)
-			;
-		if (*a == NULL) {
-			problem_add_error(r, arena_strdup(r->arena, key), "unknown_member",
-			    "is not a known member");
-			ok = 0;
-		}
-	}
-	return ok;
-}
-
 char *
-pg_text_array(struct request *r, const char *const *items, int n)
+pg_text_array(struct arena *a, const char *const *items, int n)
 {
 	size_t len = 3;
 	int    i;
@@ -107,7 +55,7 @@ pg_text_array(struct request *r, const char *const *items, int n)
 
 	for (i = 0; i < n; i++)
 		len += 2 * strlen(items[i]) + 3;
-	p = out = arena_alloc(r->arena, len);
+	p = out = arena_alloc(a, len);
 	*p++ = '{';
 	for (i = 0; i < n; i++) {
 		const char *s;
@@ -128,7 +76,7 @@ pg_text_array(struct request *r, const char *const *items, int n)
 }
 
 const char *
-time_rfc3339_from_pg(struct request *r, const char *t)
+time_rfc3339_from_pg(struct arena *a, const char *t)
 {
 	/* Our connection runs with TimeZone UTC and ISO DateStyle:
 	 * "2026-11-23 07:35:50.123456+00" -> "2026-11-23T07:35:50.123Z". */
@@ -138,9 +86,9 @@ time_rfc3339_from_pg(struct request *r, const char *t)
 	if (t == NULL)
 		return NULL;
 	if (strlen(t) < 19)
-		return arena_strdup(r->arena, t);
+		return arena_strdup(a, t);
 	if (t[19] == '.')
 		for (i = 0; i < 3 && t[20 + i] >= '0' && t[20 + i] <= '9'; i++)
 			frac[i] = t[20 + i];
-	return arena_printf(r->arena, "%.10sT%.8s.%sZ", t, t + 11, frac);
+	return arena_printf(a, "%.10sT%.8s.%sZ", t, t + 11, frac);
 }

@@ -7,6 +7,7 @@
 #include "logbook/core/log.h"
 #include "logbook/domain/csv.h"
 #include "logbook/handlers/handlers.h"
+#include "logbook/http/audit_params.h"
 #include "logbook/http/http.h"
 #include "logbook/http/pagination.h"
 #include "logbook/store/audit_append.h"
@@ -36,14 +37,14 @@ handle_audit_list(struct request *r)
 	PGresult           *res;
 
 	if (audit_filter_from_query(r, &f) != 0 || page_params(r, &limit, &after) != 0 ||
-	    audit_seal_now(r) != 0)
+	    audit_seal_now(STORE(r)) != 0)
 		return -1;
 	if (after != NULL && !audit_seq_valid(after))
 		return PROBLEM(r, 400, "bad-query", "cursor is not one this server issued");
 	f.after = after;
 	/* One row more than the page says whether there is a next one. */
 	sql = audit_items_sql(r->arena, &f, limit + 1, values, &nvalues);
-	if ((res = db_exec_sql(r, sql, nvalues, values)) == NULL)
+	if ((res = db_exec_sql(STORE(r), sql, nvalues, values)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	if (n > limit) {
@@ -62,11 +63,11 @@ verify(struct request *r, struct audit_verify *v)
 	PGresult *err = NULL;
 	int       rc;
 
-	if (db_ensure(r) != 0)
+	if (db_ensure(STORE(r)) != 0)
 		return -1;
-	if (audit_verify_run(r->app->db.conn, v, &err) == 0)
+	if (audit_verify_run(r->db->conn, v, &err) == 0)
 		return 0;
-	rc = db_fail(r, err, "audit verify");
+	rc = db_error_from_result(&r->dberr, r->arena, r->db, err, "audit verify");
 	PQclear(err);
 	return rc;
 }
@@ -87,10 +88,10 @@ handle_audit_verify(struct request *r)
 		whole = 1;
 	else
 		return PROBLEM(r, 400, "bad-query", "full must be true or false");
-	if (audit_seal_now(r) != 0)
+	if (audit_seal_now(STORE(r)) != 0)
 		return -1;
 	if (!whole) {
-		if ((res = db_exec(r, &stmt_checkpoint_get, 0, NULL)) == NULL)
+		if ((res = db_exec(STORE(r), &stmt_checkpoint_get, 0, NULL)) == NULL)
 			return -1;
 		if (PQntuples(res) == 1) {
 			v.from_seq = atoll(PQgetvalue(res, 0, 0));
@@ -109,7 +110,7 @@ handle_audit_verify(struct request *r)
 		snprintf(seq, sizeof(seq), "%lld", v.head_seq);
 		values[0] = seq;
 		values[1] = v.head_hash;
-		if (db_exec(r, &stmt_checkpoint_put, 2, values) == NULL)
+		if (db_exec(STORE(r), &stmt_checkpoint_put, 2, values) == NULL)
 			return -1;
 	}
 
@@ -184,21 +185,22 @@ handle_audit_export(struct request *r)
 		csv = 1;
 	else
 		return PROBLEM(r, 400, "bad-query", "format must be jsonl or csv");
-	if (audit_filter_from_query(r, &f) != 0 || audit_seal_now(r) != 0)
+	if (audit_filter_from_query(r, &f) != 0 || audit_seal_now(STORE(r)) != 0)
 		return -1;
 	sql = csv ? audit_select_sql(r->arena, &f, AUDIT_CSV_COLUMNS, 0, values, &nvalues)
 		  : audit_items_sql(r->arena, &f, 0, values, &nvalues);
 	/* One snapshot for the whole export: rows committed meanwhile are not half in it. The
 	 * transaction is closed by the rollback after every request. */
-	if (db_exec_sql(r, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == NULL ||
-	    db_exec_sql(r,
+	if (db_exec_sql(STORE(r), "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) ==
+		NULL ||
+	    db_exec_sql(STORE(r),
 		arena_printf(r->arena, "DECLARE audit_export NO SCROLL CURSOR FOR %s", sql),
 		nvalues, values) == NULL)
 		return -1;
-	conn = r->app->db.conn;
+	conn = r->db->conn;
 	batch = PQexec(conn, "FETCH " EXPORT_BATCH " FROM audit_export");
 	if (PQresultStatus(batch) != PGRES_TUPLES_OK) {
-		db_fail(r, batch, "audit export");
+		db_error_from_result(&r->dberr, r->arena, r->db, batch, "audit export");
 		goto out;
 	}
 	if (csv) {
@@ -218,7 +220,7 @@ handle_audit_export(struct request *r)
 		batch = PQexec(conn, "FETCH " EXPORT_BATCH " FROM audit_export");
 		if (PQresultStatus(batch) != PGRES_TUPLES_OK) {
 			/* The headers are gone: the body just ends early, and the log says why. */
-			db_fail(r, batch, "audit export");
+			db_error_from_result(&r->dberr, r->arena, r->db, batch, "audit export");
 			log_msg("warn", "req=%s: audit export cut short: %s", r->request_id,
 			    PQresultErrorMessage(batch));
 			goto out;

@@ -41,7 +41,7 @@ login_failed(struct request *r, const char *username)
 		.actor = username,
 	};
 
-	if (audit_append_now(r, &ev) != 0)
+	if (audit_append_now(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	/* One body for every failure, whether or not the user exists. */
 	return PROBLEM(r, 401, "invalid-credentials", "the username or password is wrong");
@@ -70,7 +70,7 @@ handle_login(struct request *r)
 		return PROBLEM(r, 422, "validation", "username and password are required strings");
 	}
 	params[0] = username;
-	if ((res = db_exec(r, &stmt_login_user, 1, params)) == NULL)
+	if ((res = db_exec(STORE(r), &stmt_login_user, 1, params)) == NULL)
 		return -1;
 	ok = password_verify(password, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL);
 	if (!ok || strcmp(PQgetvalue(res, 0, 3), "t") == 0)
@@ -85,7 +85,7 @@ handle_login(struct request *r)
 		    "this server has no signing key, so it cannot issue tokens");
 	arena_own(r->arena, token, free);
 	ev.object_id = ev.actor = username;
-	if (audit_append(r, &ev) != 0)
+	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	body = json_object_new_object();
 	json_object_object_add(body, "access_token", json_object_new_string(token));

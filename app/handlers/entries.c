@@ -31,7 +31,7 @@ entry_section_json(struct request *r, const char *state, const char *revision, c
 	    s, "etag", json_object_new_string(arena_printf(r->arena, "\"%s\"", etag)));
 	json_object_object_add(s, "updated_by", json_object_new_string(updated_by));
 	json_object_object_add(
-	    s, "updated_at", json_object_new_string(time_rfc3339_from_pg(r, updated_at)));
+	    s, "updated_at", json_object_new_string(time_rfc3339_from_pg(r->arena, updated_at)));
 	return s;
 }
 
@@ -57,7 +57,7 @@ entry_reply(struct request *r, int status, const char *id)
 	size_t              s, t;
 
 	if ((version = entry_versions_get(id, key)) == 0) {
-		if ((meta = estore_entry(r, id)) == NULL)
+		if ((meta = estore_entry(STORE(r), id)) == NULL)
 			return -1;
 		if (PQntuples(meta) == 0)
 			return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
@@ -65,11 +65,11 @@ entry_reply(struct request *r, int status, const char *id)
 		version = atoi(PQgetvalue(meta, 0, 2));
 		entry_versions_put(id, key, version);
 	}
-	if ((v = tcache_get(r, key, version)) == NULL)
+	if ((v = tcache_get(STORE(r), key, version)) == NULL)
 		return -1;
 	v->read_entry_params[0] = id;
-	if ((row = db_exec(r, &v->read_entry, (int)v->def->nsections + 1, v->read_entry_params)) ==
-	    NULL)
+	if ((row = db_exec(STORE(r), &v->read_entry, (int)v->def->nsections + 1,
+		 v->read_entry_params)) == NULL)
 		return -1;
 	if (PQntuples(row) == 0)
 		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
@@ -107,9 +107,9 @@ entry_reply(struct request *r, int status, const char *id)
 	json_object_object_add(body, "title", json_object_new_string(PQgetvalue(row, 0, 2)));
 	json_object_object_add(body, "created_by", json_object_new_string(PQgetvalue(row, 0, 3)));
 	json_object_object_add(body, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(row, 0, 4))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(row, 0, 4))));
 	json_object_object_add(body, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(row, 0, 5))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(row, 0, 5))));
 	json_object_object_add(body, "sections", sections);
 	return reply_json(r, status, body);
 }
@@ -126,6 +126,26 @@ handle_entries_get(struct request *r)
 		if (*p >= 'A' && *p <= 'F')
 			*p = (char)(*p - 'A' + 'a');
 	return entry_reply(r, 200, id);
+}
+
+/* Why a create inserted nothing, as a problem. */
+static int
+create_refused(struct request *r, const char *id, const char *key)
+{
+	switch (estore_create_why(STORE(r), id, key)) {
+	case ESTORE_NO_TEMPLATE:
+		return PROBLEM(r, 404, "not-found", "no template '%s'", key);
+	case ESTORE_ID_TAKEN:
+		return PROBLEM(r, 409, "duplicate", "an entry with id %s exists already", id);
+	case ESTORE_ARCHIVED:
+		return PROBLEM(
+		    r, 409, "archived", "template '%s' is archived: no new entries", key);
+	case ESTORE_NOT_PUBLISHED:
+		return PROBLEM(
+		    r, 409, "not-published", "template '%s' has no published version yet", key);
+	default:
+		return -1;
+	}
 }
 
 int
@@ -163,10 +183,11 @@ handle_entries_create(struct request *r)
 				*p = (char)(*p - 'A' + 'a');
 		id = lower;
 	}
-	if (db_begin(r) != 0 || (res = estore_create(r, id, r->params[0], title)) == NULL)
+	if (db_begin(STORE(r)) != 0 ||
+	    (res = estore_create(STORE(r), id, r->params[0], title, r->user->sub)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
-		return estore_create_why(r, id, r->params[0]);
+		return create_refused(r, id, r->params[0]);
 	/* If the transaction then fails, the remembered version only ever answers for this id. */
 	entry_versions_put(id, r->params[0], atoi(PQgetvalue(res, 0, 0)));
 	ev.object_id = id;
@@ -175,7 +196,7 @@ handle_entries_create(struct request *r)
 	json_object_object_add(
 	    ev.after, "template_version", json_object_new_int(atoi(PQgetvalue(res, 0, 0))));
 	json_object_object_add(ev.after, "title", json_object_new_string(title));
-	if (audit_append(r, &ev) != 0)
+	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	reply_header(r, "Location", arena_printf(r->arena, "/api/v1/entries/%s", id));
 	return entry_reply(r, 201, id);

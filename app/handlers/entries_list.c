@@ -127,8 +127,9 @@ handle_entries_list(struct request *r)
 		if (p[i] != NULL)
 			bound[np++] = p[i];
 	st = statement_for(mask);
-	if ((res = db_exec(r, st, np, bound)) == NULL) {
-		if (r->problem.status == 422) /* a malformed updated_after the database refused */
+	if ((res = db_exec(STORE(r), st, np, bound)) == NULL) {
+		/* A malformed updated_after the database refused. */
+		if (r->dberr.cls == DB_INVALID_VALUE || r->dberr.cls == DB_CONSTRAINT)
 			return PROBLEM(
 			    r, 400, "bad-query", "updated_after must be an RFC 3339 time");
 		return -1;
@@ -147,9 +148,9 @@ handle_entries_list(struct request *r)
 		json_object_object_add(
 		    e, "created_by", json_object_new_string(PQgetvalue(res, i, 4)));
 		json_object_object_add(e, "created_at",
-		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 5))));
+		    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, i, 5))));
 		json_object_object_add(e, "updated_at",
-		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 6))));
+		    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, i, 6))));
 		json_object_object_add(e, "sections",
 		    PQgetisnull(res, i, 8) ? json_object_new_object()
 					   : json_tokener_parse(PQgetvalue(res, i, 8)));

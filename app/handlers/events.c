@@ -98,7 +98,7 @@ take_slot(struct request *r)
 	if (r->app->cfg.events_max_waiters <= 0)
 		return -2;
 	snprintf(n, sizeof(n), "%ld", r->app->cfg.events_max_waiters);
-	if ((res = db_exec(r, &stmt_events_slot, 1, values)) == NULL)
+	if ((res = db_exec(STORE(r), &stmt_events_slot, 1, values)) == NULL)
 		return -1;
 	return PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : -2;
 }
@@ -124,7 +124,7 @@ take_notifications(PGconn *conn)
 static int
 wait_notification(struct request *r, long long deadline)
 {
-	PGconn *conn = r->app->db.conn;
+	PGconn *conn = r->db->conn;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = PQsocket(conn), .events = POLLIN };
@@ -141,7 +141,7 @@ wait_notification(struct request *r, long long deadline)
 		/* Quiet for a while: chain any audit row whose writer found another sealer at work
 		 * (a writer's audit_seal() never waits); its NOTIFY then wakes this loop like any other. */
 		if (rc == 0 && left > EVENTS_SEAL_MS) {
-			audit_seal_after(&r->app->db);
+			audit_seal_after(r->db);
 			continue;
 		}
 		if (rc < 0 || (rc > 0 && PQconsumeInput(conn) == 0))
@@ -174,19 +174,21 @@ wait_for_events(struct request *r, long long deadline, long long last_query)
 static void
 stop_waiting(struct request *r, int slot)
 {
-	struct problem saved = r->problem;
-	char           n[24];
-	const char    *values[1] = { n };
+	struct problem  saved = r->problem;
+	struct db_error saved_error = r->dberr;
+	char            n[24];
+	const char     *values[1] = { n };
 
 	/* Cleanup must not replace the problem that ended the wait (if any). */
-	db_exec_sql(r, "UNLISTEN logbook_audit", 0, NULL);
-	if (r->app->db.conn != NULL)
-		take_notifications(r->app->db.conn);
+	db_exec_sql(STORE(r), "UNLISTEN logbook_audit", 0, NULL);
+	if (r->db->conn != NULL)
+		take_notifications(r->db->conn);
 	snprintf(n, sizeof(n), "%d", slot);
-	if (db_exec(r, &stmt_events_unslot, 1, values) == NULL)
+	if (db_exec(STORE(r), &stmt_events_unslot, 1, values) == NULL)
 		log_msg(
 		    "warn", "req=%s: could not free events waiter slot %d", r->request_id, slot);
 	r->problem = saved;
+	r->dberr = saved_error;
 }
 
 int
@@ -215,27 +217,26 @@ handle_events(struct request *r)
 	q.values[1] = q.limit;
 
 	deadline = now_ms() + wait * 1000;
-	if (audit_seal_now(r) != 0 || (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
+	if (audit_seal_now(STORE(r)) != 0 || (res = db_exec(STORE(r), q.stmt, 2, q.values)) == NULL)
 		return -1;
 	/* A transaction would hold notifications back until it ends: do not wait inside one. */
-	if (PQntuples(res) == 0 && wait > 0 &&
-	    PQtransactionStatus(r->app->db.conn) == PQTRANS_IDLE) {
+	if (PQntuples(res) == 0 && wait > 0 && PQtransactionStatus(r->db->conn) == PQTRANS_IDLE) {
 		if ((slot = take_slot(r)) == -1)
 			return -1;
 		if (slot == -2)
 			reply_header(r, "X-Events-Wait", "busy");
 		else {
 			/* LISTEN before the second look, so nothing committed in between is missed. */
-			if (db_exec_sql(r, "LISTEN logbook_audit", 0, NULL) == NULL ||
-			    audit_seal_now(r) != 0 ||
-			    (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
+			if (db_exec_sql(STORE(r), "LISTEN logbook_audit", 0, NULL) == NULL ||
+			    audit_seal_now(STORE(r)) != 0 ||
+			    (res = db_exec(STORE(r), q.stmt, 2, q.values)) == NULL)
 				rc = -1;
 			last_query = now_ms();
 			while (rc == 0 && PQntuples(res) == 0) {
 				if ((rc = wait_for_events(r, deadline, last_query)) != 1)
 					break;
 				rc = 0;
-				if ((res = db_exec(r, q.stmt, 2, q.values)) == NULL)
+				if ((res = db_exec(STORE(r), q.stmt, 2, q.values)) == NULL)
 					rc = -1;
 				last_query = now_ms();
 			}

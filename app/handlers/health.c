@@ -25,8 +25,9 @@ handle_readyz(struct request *r)
 	PGresult           *res;
 	int                 version;
 
-	if ((res = db_exec(r, &stmt_schema_version, 0, NULL)) == NULL) {
+	if ((res = db_exec(STORE(r), &stmt_schema_version, 0, NULL)) == NULL) {
 		/* Not ready is not an error of ours: whatever the database said, answer 503. */
+		request_db_problem(r);
 		r->problem.status = 503;
 		r->problem.slug = "not-ready";
 		return -1;

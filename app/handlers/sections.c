@@ -42,7 +42,7 @@ section_load(struct request *r, struct section_ctx *c)
 	c->id = r->params[0];
 	c->section = r->params[1];
 	if (entry_id_param(r, c->id) != 0 ||
-	    (c->row = estore_section(r, c->id, c->section)) == NULL)
+	    (c->row = estore_section(STORE(r), c->id, c->section)) == NULL)
 		return -1;
 	if (PQntuples(c->row) == 0)
 		return PROBLEM(
@@ -53,7 +53,7 @@ section_load(struct request *r, struct section_ctx *c)
 	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : current;
 	entry_versions_put(c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
 	if ((c->version = tcache_get(
-		 r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
+		 STORE(r), PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
 		return -1;
 	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
 		return PROBLEM(r, 404, "not-found", "section '%s' is not in version %d of '%s'",
@@ -91,7 +91,7 @@ section_load_for_save(struct request *r, struct section_ctx *c)
 			    "If-Match %s is not an ETag of this section", m);
 		c->etag = arena_strndup(r->arena, m + 1, n - 2);
 	}
-	if ((c->version = tcache_get(r, key, version)) == NULL)
+	if ((c->version = tcache_get(STORE(r), key, version)) == NULL)
 		return -1;
 	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
 		return PROBLEM(
@@ -115,7 +115,7 @@ batch_start(struct request *r, struct db_batch *b, struct section_ctx *c, const 
 	claim[6] = action;
 	db_batch_init(b, r->arena);
 	db_batch_add_sql(b, "BEGIN", 0, NULL);
-	db_batch_add(b, &audit_context_stmt, 2, audit_context_values(r));
+	db_batch_add(b, &audit_context_stmt, 2, audit_context_values(r->arena, request_actor(r)));
 	return db_batch_add(b, &estore_claim, 7, claim);
 }
 
@@ -179,7 +179,7 @@ user_roles_array(struct request *r)
 
 	for (n = 0; n < r->user->nroles; n++)
 		roles[n] = r->user->roles[n];
-	return pg_text_array(r, roles, n);
+	return pg_text_array(r->arena, roles, n);
 }
 
 static int
@@ -202,12 +202,12 @@ static int
 unfit_fields(struct request *r, const struct db_batch *b, const struct tc_section *cs, int upsert)
 {
 	const struct tpl_section *s = cs->def;
-	PGconn                   *conn = r->app->db.conn;
+	PGconn                   *conn = r->db->conn;
 	const char *const        *p = b->items[upsert].values;
 	struct json_object       *vals = json_tokener_parse(p[2]);
 	size_t                    i;
 
-	db_rollback(&r->app->db);
+	db_rollback(r->db);
 	for (i = 0; vals != NULL && i < s->nfields; i++) {
 		struct json_object *v;
 		const char         *q[3];
@@ -247,9 +247,9 @@ constraint_error(struct request *r, const struct db_batch *b, const struct tc_se
 		return -1;
 	for (failed = 0; failed < b->n && b->res[failed] != NULL; failed++)
 		;
-	if (failed == upsert && strncmp(r->problem.sqlstate, "22", 2) == 0)
+	if (failed == upsert && strncmp(r->dberr.sqlstate, "22", 2) == 0)
 		return unfit_fields(r, b, cs, upsert);
-	if (strncmp(r->problem.sqlstate, "23", 2) != 0)
+	if (strncmp(r->dberr.sqlstate, "23", 2) != 0)
 		return -1;
 	if (failed == upsert)
 		problem_add_error(r, "data", "constraint",
@@ -333,9 +333,9 @@ handle_section_save(struct request *r)
 	audit[5] = r->client_ip;
 	audit[6] = r->user_agent;
 	audit[7] = json_text(r, after);
-	db_defer(r, &estore_audit_save, 8, audit);
+	db_defer(r->db, r->arena, &estore_audit_save, 8, audit);
 	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
-	if (db_batch_commit(r, &b) != 0)
+	if (db_batch_commit(STORE(r), &b) != 0)
 		return constraint_error(r, &b, c.cs, upsert, inserts);
 	return reply_section(
 	    r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
@@ -423,8 +423,8 @@ handle_section_transition(struct request *r)
 	ev.action = action;
 	ev.before = before;
 	ev.after = after;
-	audit_append(r, &ev);
-	if (db_batch_commit(r, &b) != 0)
+	audit_append(STORE(r), request_actor(r), &ev);
+	if (db_batch_commit(STORE(r), &b) != 0)
 		return -1;
 	data = entry_data_from_row(s, b.res[read]);
 	tables = json_object_new_object();
@@ -442,11 +442,11 @@ handle_section_history(struct request *r)
 	int                 i;
 
 	if (entry_id_param(r, r->params[0]) != 0 ||
-	    (res = estore_history(r, r->params[0], r->params[1])) == NULL)
+	    (res = estore_history(STORE(r), r->params[0], r->params[1])) == NULL)
 		return -1;
 	/* A section nobody has saved or moved yet has an empty history; an unknown one is 404. */
 	if (PQntuples(res) == 0) {
-		PGresult *exists = estore_section(r, r->params[0], r->params[1]);
+		PGresult *exists = estore_section(STORE(r), r->params[0], r->params[1]);
 
 		if (exists == NULL)
 			return -1;
@@ -465,7 +465,7 @@ handle_section_history(struct request *r)
 		json_object_object_add(h, "to", json_object_new_string(PQgetvalue(res, i, 3)));
 		json_object_object_add(h, "actor", json_object_new_string(PQgetvalue(res, i, 4)));
 		json_object_object_add(h, "at",
-		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 5))));
+		    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, i, 5))));
 		json_object_object_add(h, "comment", json_str_or_null(db_value(res, i, 6)));
 		json_object_object_add(h, "data",
 		    PQgetisnull(res, i, 7) ? NULL : json_tokener_parse(PQgetvalue(res, i, 7)));

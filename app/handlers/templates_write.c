@@ -49,19 +49,20 @@ handle_templates_create(struct request *r)
 {
 	struct json_object *doc;
 	struct tpl_def     *def;
-	PGresult           *res;
 	struct audit_event  ev = { .action = "create", .object_type = "template" };
+	int                 created;
 
 	if (request_json_object(r, &doc) != 0 || template_definition_check(r, doc, &def) != 0)
 		return -1;
-	if (db_begin(r) != 0 || (res = tstore_insert(r, def->key, json_text(doc))) == NULL)
+	if (db_begin(STORE(r)) != 0 ||
+	    (created = tstore_insert(STORE(r), def->key, json_text(doc), r->user->sub)) < 0)
 		return -1;
-	if (PQntuples(res) == 0)
+	if (created == 0)
 		return PROBLEM(
 		    r, 409, "duplicate", "a template with key '%s' exists already", def->key);
 	ev.object_id = def->key;
 	ev.after = doc;
-	if (audit_append(r, &ev) != 0)
+	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	reply_header(r, "Location", arena_printf(r->arena, "/api/v1/templates/%s", def->key));
 	return template_reply(r, 201, def->key);
@@ -70,11 +71,13 @@ handle_templates_create(struct request *r)
 int
 handle_templates_draft(struct request *r)
 {
-	const char         *key = r->params[0], *doc_key, *latest, *status;
+	const char         *key = r->params[0], *doc_key;
 	struct json_object *doc, *before = NULL;
 	struct tpl_def     *def;
-	PGresult           *tmpl, *versions, *res;
-	char                next[16];
+	struct template_row tmpl;
+	struct version_row *versions;
+	char                latest[16], next[16];
+	int                 found, rc;
 	struct audit_event  ev = { .action = "update", .object_type = "template" };
 
 	if (request_json_object(r, &doc) != 0)
@@ -89,31 +92,30 @@ handle_templates_draft(struct request *r)
 	}
 	if (template_definition_check(r, doc, &def) != 0)
 		return -1;
-	if (db_begin(r) != 0 || (tmpl = tstore_template(r, key, 1)) == NULL)
+	if (db_begin(STORE(r)) != 0 || (found = tstore_template(STORE(r), key, 1, &tmpl)) < 0)
 		return -1;
-	if (PQntuples(tmpl) == 0)
+	if (found == 0)
 		return PROBLEM(r, 404, "not-found", "no template '%s'", key);
-	if (request_if_match(r, template_etag(r, tmpl), "the template") != 0)
+	if (request_if_match(r, template_etag(r, &tmpl), "the template") != 0)
 		return -1;
-	if (PQgetvalue(tmpl, 0, 1)[0] == 't')
+	if (tmpl.archived)
 		return PROBLEM(r, 409, "archived", "template '%s' is archived", key);
-	if ((versions = tstore_versions(r, key)) == NULL)
-		return -1;
-	latest = PQgetvalue(versions, 0, 0);
-	status = PQgetvalue(versions, 0, 1);
-	if (strcmp(status, "draft") == 0) {
-		before = json_own(r, json_tokener_parse(PQgetvalue(versions, 0, 2)));
-		res = tstore_draft_update(r, key, latest, json_text(doc));
+	if (tstore_versions(STORE(r), key, &versions) < 1)
+		return -1; /* a template has at least one version */
+	snprintf(latest, sizeof(latest), "%d", versions[0].version);
+	if (strcmp(versions[0].status, "draft") == 0) {
+		before = json_own(r, json_tokener_parse(versions[0].definition));
+		rc = tstore_draft_update(STORE(r), key, latest, json_text(doc));
 	} else {
-		snprintf(next, sizeof(next), "%d", atoi(latest) + 1);
-		res = tstore_draft_insert(r, key, next, json_text(doc));
+		snprintf(next, sizeof(next), "%d", versions[0].version + 1);
+		rc = tstore_draft_insert(STORE(r), key, next, json_text(doc), r->user->sub);
 	}
-	if (res == NULL || tstore_touch(r, key) == NULL)
+	if (rc != 0 || tstore_touch(STORE(r), key) != 0)
 		return -1;
 	ev.object_id = key;
 	ev.before = before;
 	ev.after = doc;
-	if (audit_append(r, &ev) != 0)
+	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	return template_reply(r, 200, key);
 }

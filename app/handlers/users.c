@@ -80,9 +80,9 @@ user_json(struct request *r, PGresult *res, int row)
 	json_object_object_add(u, "etag",
 	    json_object_new_string(arena_printf(r->arena, "\"%s\"", PQgetvalue(res, row, 4))));
 	json_object_object_add(u, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, row, 5))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, row, 5))));
 	json_object_object_add(u, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, row, 6))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, row, 6))));
 	return u;
 }
 
@@ -122,7 +122,7 @@ take_roles(struct request *r, struct json_object *in, const char **out)
 		}
 		names[i] = json_object_get_string(v);
 	}
-	*out = pg_text_array(r, names, (int)n);
+	*out = pg_text_array(r->arena, names, (int)n);
 	return 0;
 }
 
@@ -177,13 +177,14 @@ handle_users_create(struct request *r)
 	values[1] = name;
 	values[2] = roles;
 	values[3] = hash;
-	if (db_begin(r) != 0 || (res = db_exec(r, &stmt_user_insert, 4, values)) == NULL)
+	if (db_begin(STORE(r)) != 0 ||
+	    (res = db_exec(STORE(r), &stmt_user_insert, 4, values)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
 		return PROBLEM(r, 409, "duplicate", "user '%s' already exists", username);
 	ev.object_id = username;
 	ev.after = json_own(r, user_json(r, res, 0));
-	if (audit_append(r, &ev) != 0)
+	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	reply_header(r, "Location", arena_printf(r->arena, "/api/v1/users/%s", username));
 	return reply_user(r, 201, res);
@@ -203,7 +204,7 @@ handle_users_list(struct request *r)
 	snprintf(lim, sizeof(lim), "%d", limit + 1);
 	values[0] = after;
 	values[1] = lim;
-	if ((res = db_exec(r, &stmt_user_list, 2, values)) == NULL)
+	if ((res = db_exec(STORE(r), &stmt_user_list, 2, values)) == NULL)
 		return -1;
 	n = PQntuples(res);
 	items = json_object_new_array();
@@ -218,7 +219,7 @@ handle_users_get(struct request *r)
 	const char *values[1] = { r->params[0] };
 	PGresult   *res;
 
-	if ((res = db_exec(r, &stmt_user_get, 1, values)) == NULL)
+	if ((res = db_exec(STORE(r), &stmt_user_get, 1, values)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
@@ -254,7 +255,8 @@ handle_users_patch(struct request *r)
 		return PROBLEM(r, 422, "validation", "the change is not valid");
 
 	values[0] = r->params[0];
-	if (db_begin(r) != 0 || (cur = db_exec(r, &stmt_user_get_for_update, 1, values)) == NULL)
+	if (db_begin(STORE(r)) != 0 ||
+	    (cur = db_exec(STORE(r), &stmt_user_get_for_update, 1, values)) == NULL)
 		return -1;
 	if (PQntuples(cur) == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
@@ -265,14 +267,14 @@ handle_users_patch(struct request *r)
 	values[2] = roles;
 	values[3] = hash;
 	values[4] = disabled;
-	if ((res = db_exec(r, &stmt_user_update, 5, values)) == NULL)
+	if ((res = db_exec(STORE(r), &stmt_user_update, 5, values)) == NULL)
 		return -1;
 	ev.object_id = r->params[0];
 	ev.before = json_own(r, user_json(r, cur, 0));
 	ev.after = json_own(r, user_json(r, res, 0));
 	if (hash != NULL) /* the hash stays out of the trail; the fact of the change goes in */
 		json_object_object_add(ev.after, "password_changed", json_object_new_boolean(1));
-	if (audit_append(r, &ev) != 0)
+	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	return reply_user(r, 200, res);
 }

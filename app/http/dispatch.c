@@ -4,7 +4,17 @@
  * after the handler has put its reply in the buffer, so the Idempotency-Key row joins the
  * same transaction and a failed COMMIT turns into a problem instead of a false success. The
  * audit rows a handler queued (audit_append) go out with the COMMIT, in one round trip.
- * Serialization failures and deadlocks are retried here a bounded number of times. */
+ * A store failure the handler did not turn into a problem itself becomes one here
+ * (problem_from_db). Serialization failures and deadlocks are retried a bounded number of
+ * times.
+ *
+ * Idempotency-Key (API.md): a POST by a signed-in user that carries one takes an advisory
+ * lock on (user, key) in its transaction, so that two concurrent retries run one after the
+ * other; the first successful answer is stored in the same transaction as the change and
+ * replayed for 24 hours (Idempotent-Replayed: true); the same key with another request is 409.
+ * Only successes are stored: a failed request changed nothing. */
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,17 +24,104 @@
 #include "logbook/http/router.h"
 #include "logbook/store/db.h"
 #include "logbook/store/idempotency.h"
-#include "logbook/worker/app.h"
 
 #define MAX_ATTEMPTS 4
 
-static int
-in_transaction(struct request *r)
-{
-	PGconn *c = r->app->db.conn;
+/* Longest Idempotency-Key accepted: 1 to this many visible ASCII characters. */
+#define IDEMPOTENCY_KEY_MAX 128
 
-	return c != NULL && PQtransactionStatus(c) != PQTRANS_IDLE &&
-	    PQtransactionStatus(c) != PQTRANS_UNKNOWN;
+/* The one rule for when Idempotency-Key applies. */
+static int
+idempotent(const struct request *r)
+{
+	return r->idempotency_key != NULL && r->user != NULL && strcmp(r->method, "POST") == 0;
+}
+
+static int
+key_acceptable(const char *k)
+{
+	size_t n = strlen(k), i;
+
+	if (n == 0 || n > IDEMPOTENCY_KEY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Hex SHA-256 over method, path, query and body, NUL-separated so fields cannot run together. */
+static const char *
+request_hash(struct request *r)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int  mdlen = 0, i;
+	EVP_MD_CTX   *ctx = EVP_MD_CTX_new();
+	char         *hex;
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, r->method, strlen(r->method) + 1);
+	EVP_DigestUpdate(ctx, r->path, strlen(r->path) + 1);
+	EVP_DigestUpdate(ctx, r->query, strlen(r->query) + 1);
+	EVP_DigestUpdate(ctx, r->raw_body, (size_t)r->raw_body_len);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	hex = arena_alloc(r->arena, 2 * mdlen + 1);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return hex;
+}
+
+/* 0 to run the handler, 1 when the earlier answer is in the reply buffer, -1 with a problem
+ * (400 bad key, 409 the key was used for another request) or a store error. */
+static int
+idempotency_begin(struct request *r)
+{
+	struct idem_answer earlier;
+	int                rc;
+
+	if (!idempotent(r))
+		return 0;
+	if (!key_acceptable(r->idempotency_key))
+		return PROBLEM(r, 400, "bad-idempotency-key",
+		    "Idempotency-Key must be 1 to %d visible ASCII characters",
+		    IDEMPOTENCY_KEY_MAX);
+	if (request_body(r) != 0 || db_begin(STORE(r)) != 0 ||
+	    idem_lock(STORE(r), r->user->sub, r->idempotency_key) != 0 ||
+	    (rc = idem_find(STORE(r), r->user->sub, r->idempotency_key, &earlier)) < 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	if (strcmp(earlier.request_hash, request_hash(r)) != 0)
+		return PROBLEM(r, 409, "idempotency-key-reused",
+		    "this Idempotency-Key was used for a different request in the last 24 hours");
+	reply_raw(r, earlier.status, earlier.content_type,
+	    arena_printf(r->arena, "%sIdempotent-Replayed: true\r\n", earlier.header_lines),
+	    earlier.body, earlier.body_len);
+	r->replayed = 1;
+	return 1;
+}
+
+/* Stores the buffered 2xx reply under the key, in the request's transaction. */
+static int
+idempotency_store(struct request *r)
+{
+	struct idem_answer      a = { 0 };
+	struct response_header *h;
+	char                   *lines = "";
+
+	if (!idempotent(r) || r->replayed || r->status < 200 || r->status > 299)
+		return 0;
+	for (h = r->headers; h != NULL; h = h->next)
+		if (strcmp(h->name, "ETag") == 0 || strcmp(h->name, "Location") == 0)
+			lines = arena_printf(r->arena, "%s%s: %s\r\n", lines, h->name, h->value);
+	a.request_hash = request_hash(r);
+	a.status = r->status;
+	a.content_type = r->reply_type;
+	a.header_lines = lines;
+	a.body = r->out + r->body_offset;
+	a.body_len = r->out_len - r->body_offset;
+	return idem_save(STORE(r), r->user->sub, r->idempotency_key, &a);
 }
 
 static int
@@ -38,19 +135,21 @@ retryable(const struct request *r)
 static int
 run(struct request *r, const struct route *rt)
 {
-	int rc = idem_begin(r);
+	int rc;
 
-	if (rc == 1) { /* the earlier answer is in the buffer; nothing to change */
-		db_rollback(&r->app->db);
+	db_tx_reset(r->db, idempotent(r));
+	db_error_clear(&r->dberr);
+	if ((rc = idempotency_begin(r)) == 1) { /* the earlier answer is in the buffer */
+		db_rollback(r->db);
 		return 0;
 	}
 	if (rc != 0 || rt->handler(r) != 0)
 		return -1;
-	if (r->streaming || r->committed)
+	if (r->streaming || r->db->committed)
 		return 0;
-	if (in_transaction(r) && idem_store(r) != 0)
+	if (db_in_transaction(r->db) && idempotency_store(r) != 0)
 		return -1;
-	return db_commit_deferred(r);
+	return db_commit_deferred(STORE(r));
 }
 
 void
@@ -74,7 +173,9 @@ dispatch(struct request *r)
 			reply_flush(r);
 			return;
 		}
-		db_rollback(&r->app->db);
+		if (r->problem.status == 0 && r->dberr.cls != DB_OK)
+			problem_from_db(r, &r->dberr);
+		db_rollback(r->db);
 		if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
 			break;
 		log_msg("info", "req=%s: %s, attempt %d of %d", r->request_id, r->problem.sqlstate,
@@ -83,8 +184,6 @@ dispatch(struct request *r)
 		usleep(1000u * (unsigned)attempt);
 		memset(&r->problem, 0, sizeof(r->problem));
 		r->headers = NULL;
-		r->at_commit = NULL;
-		r->committed = 0;
 		reply_discard(r);
 	}
 fail:

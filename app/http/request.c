@@ -11,6 +11,7 @@
 #include "logbook/core/json_util.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/http/http.h"
+#include "logbook/store/audit_append.h"
 #include "logbook/worker/app.h"
 
 #define JSON_MAX_DEPTH 32
@@ -65,7 +66,9 @@ request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct aren
 	r->start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	r->fcgx = fcgx;
 	r->app = app;
+	r->db = app->db;
 	r->arena = arena;
+	db_error_clear(&r->dberr);
 	r->method = param(r, "REQUEST_METHOD");
 	if (r->method == NULL)
 		r->method = "GET";
@@ -247,4 +250,25 @@ request_if_match(struct request *r, const char *etag, const char *what)
 		return PROBLEM(r, 412, "precondition-failed",
 		    "%s changed since you read it; its ETag is now %s", what, etag);
 	return 0;
+}
+
+const struct audit_actor *
+request_actor(struct request *r)
+{
+	struct audit_actor *who = arena_zalloc(r->arena, sizeof(*who));
+
+	if (r->user != NULL) {
+		const char **roles = arena_alloc(r->arena, (JWT_MAX_ROLES + 1) * sizeof(*roles));
+		int          i;
+
+		for (i = 0; i < r->user->nroles; i++)
+			roles[i] = r->user->roles[i];
+		who->sub = r->user->sub;
+		who->roles = roles;
+		who->nroles = r->user->nroles;
+	}
+	who->request_id = r->request_id;
+	who->client_ip = r->client_ip;
+	who->user_agent = r->user_agent;
+	return who;
 }

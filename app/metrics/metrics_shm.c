@@ -19,9 +19,7 @@
 
 #include "logbook/core/config.h"
 #include "logbook/core/log.h"
-#include "logbook/http/http.h"
 #include "logbook/metrics/metrics.h"
-#include "logbook/worker/app.h"
 
 #define METRICS_MAGIC "LBMETRIC"
 #define CACHE_LINE    64
@@ -560,16 +558,16 @@ metrics_observe(const char *method, int status, uint64_t ns)
 }
 
 void
-metrics_request_done(const struct request *r)
+metrics_request_done(const struct config *cfg, const char *method, int status, uint64_t start_ns)
 {
 	struct timespec ts;
 	uint64_t        now;
 
 	if (!state.attempted)
-		metrics_attach_config(&r->app->cfg);
+		metrics_attach_config(cfg);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	metrics_observe(r->method, r->status, now > r->start_ns ? now - r->start_ns : 0);
+	metrics_observe(method, status, now > start_ns ? now - start_ns : 0);
 }
 
 void

@@ -1,4 +1,4 @@
-/* audit.c — one prepared INSERT per audited change; see audit.h. */
+/* audit_append.c — one prepared INSERT per audited change; see audit_append.h. */
 #include "logbook/store/audit_append.h"
 
 #include <json-c/json.h>
@@ -6,9 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "logbook/core/arena.h"
 #include "logbook/core/json_util.h"
 #include "logbook/core/log.h"
-#include "logbook/http/http.h"
 #include "logbook/store/db.h"
 
 DB_STMT(stmt_audit_insert,
@@ -18,7 +18,7 @@ DB_STMT(stmt_audit_insert,
 
 /* Keeps in *before and *after only the top-level members whose values differ. */
 static void
-diff_objects(struct request *r, struct json_object **before, struct json_object **after)
+diff_objects(struct arena *ar, struct json_object **before, struct json_object **after)
 {
 	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
 
@@ -38,8 +38,8 @@ diff_objects(struct request *r, struct json_object **before, struct json_object 
 		    !json_object_equal(bval2, aval2))
 			json_object_object_add(a, key2, json_object_get(aval2));
 	}
-	*before = json_own(r, b);
-	*after = json_own(r, a);
+	*before = json_arena_own(ar, b);
+	*after = json_arena_own(ar, a);
 }
 
 static const char *
@@ -50,55 +50,53 @@ json_text(struct json_object *o)
 
 /* The statement's eleven parameters, in the arena (they must outlive a deferred run). */
 static const char **
-audit_values(struct request *r, const struct audit_event *e)
+audit_values(struct arena *a, const struct audit_actor *who, const struct audit_event *e)
 {
 	struct json_object *before = e->before, *after = e->after;
-	const char         *roles[JWT_MAX_ROLES];
-	const char        **values = arena_alloc(r->arena, 11 * sizeof(*values));
-	int                 i, n = 0;
+	const char        **values = arena_alloc(a, 11 * sizeof(*values));
 
 	if (before != NULL && after != NULL && json_object_is_type(before, json_type_object) &&
 	    json_object_is_type(after, json_type_object))
-		diff_objects(r, &before, &after);
-	if (r->user != NULL)
-		for (i = 0; i < r->user->nroles; i++)
-			roles[n++] = r->user->roles[i];
-	values[0] = e->actor != NULL ? e->actor : r->user != NULL ? r->user->sub : "anonymous";
-	values[1] = pg_text_array(r, roles, n);
+		diff_objects(a, &before, &after);
+	values[0] = e->actor != NULL ? e->actor : who->sub != NULL ? who->sub : "anonymous";
+	values[1] = pg_text_array(a, who->roles, who->nroles);
 	values[2] = e->action;
 	values[3] = e->object_type;
-	values[4] = arena_strdup(r->arena, e->object_id);
-	values[5] = arena_strdup(r->arena, e->section);
-	values[6] = r->request_id;
-	values[7] = r->client_ip;
-	values[8] = r->user_agent;
-	values[9] = arena_strdup(r->arena, json_text(before));
-	values[10] = arena_strdup(r->arena, json_text(after));
+	values[4] = arena_strdup(a, e->object_id);
+	values[5] = arena_strdup(a, e->section);
+	values[6] = who->request_id;
+	values[7] = who->client_ip;
+	values[8] = who->user_agent;
+	values[9] = arena_strdup(a, json_text(before));
+	values[10] = arena_strdup(a, json_text(after));
 	return values;
 }
 
 int
-audit_append(struct request *r, const struct audit_event *e)
+audit_append(struct db *db, struct arena *a, struct db_error *e, const struct audit_actor *who,
+    const struct audit_event *ev)
 {
-	db_defer(r, &stmt_audit_insert, 11, audit_values(r, e));
+	(void)e;
+	db_defer(db, a, &stmt_audit_insert, 11, audit_values(a, who, ev));
 	return 0;
 }
 
 int
-audit_append_now(struct request *r, const struct audit_event *e)
+audit_append_now(struct db *db, struct arena *a, struct db_error *e, const struct audit_actor *who,
+    const struct audit_event *ev)
 {
-	r->seal_after = 1;
-	return db_exec(r, &stmt_audit_insert, 11, audit_values(r, e)) != NULL ? 0 : -1;
+	db->wrote_audit = 1;
+	return db_exec(db, a, e, &stmt_audit_insert, 11, audit_values(a, who, ev)) != NULL ? 0 : -1;
 }
 
 DB_STMT(stmt_audit_seal, "SELECT audit_seal(true)");
 
 int
-audit_seal_now(struct request *r)
+audit_seal_now(struct db *db, struct arena *a, struct db_error *e)
 {
 	/* Inside the request's transaction the sealed rows would stay invisible to others until
 	 * it ends; readers call this before they open one. */
-	return db_exec(r, &stmt_audit_seal, 0, NULL) != NULL ? 0 : -1;
+	return db_exec(db, a, e, &stmt_audit_seal, 0, NULL) != NULL ? 0 : -1;
 }
 
 /* A worker seals at most this often: sealing costs a commit, and one pass chains what every

@@ -1,44 +1,10 @@
-/* audit_query.c — audit filters from the query string, and the SELECT they make; see
- * audit_query.h. */
+/* audit_query.c — the SELECT an audit filter makes; see audit_query.h. */
 #include "logbook/store/audit_query.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "logbook/core/arena.h"
-#include "logbook/http/http.h"
-
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values above U+10FFFF. PostgreSQL
- * would refuse the rest with an error that reads as the server's fault, not the query's. */
-static int
-utf8_ok(const unsigned char *s)
-{
-	while (*s != '\0') {
-		unsigned char c = s[0];
-		int           n, i;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 2;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 3;
-		else
-			return 0;
-		for (i = 1; i <= n; i++)
-			if ((s[i] & 0xC0) != 0x80)
-				return 0;
-		if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) ||
-		    (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-			return 0;
-		s += n + 1;
-	}
-	return 1;
-}
 
 /* n decimal digits at s, as a number; -1 when any is not a digit. */
 static int
@@ -117,47 +83,6 @@ audit_seq_valid(const char *s)
 	size_t n = strlen(s);
 
 	return n >= 1 && n <= 18 && strspn(s, "0123456789") == n;
-}
-
-/* One optional text filter: "" counts as absent. */
-static int
-take(struct request *r, const char *name, const char **out)
-{
-	const char *v = request_query(r, name);
-
-	*out = NULL;
-	if (v == NULL || *v == '\0')
-		return 0;
-	if (strlen(v) > AUDIT_FILTER_MAX)
-		return PROBLEM(
-		    r, 400, "bad-query", "%s is longer than %d bytes", name, AUDIT_FILTER_MAX);
-	if (!utf8_ok((const unsigned char *)v))
-		return PROBLEM(r, 400, "bad-query", "%s is not valid UTF-8", name);
-	*out = v;
-	return 0;
-}
-
-static int
-take_time(struct request *r, const char *name, const char **out)
-{
-	if (take(r, name, out) != 0)
-		return -1;
-	if (*out != NULL && (*out = audit_rfc3339(r->arena, *out)) == NULL)
-		return PROBLEM(r, 400, "bad-query",
-		    "%s must be an RFC 3339 date-time such as 2026-11-23T07:35:50Z", name);
-	return 0;
-}
-
-int
-audit_filter_from_query(struct request *r, struct audit_filter *f)
-{
-	memset(f, 0, sizeof(*f));
-	if (take(r, "object_type", &f->object_type) != 0 ||
-	    take(r, "object_id", &f->object_id) != 0 || take(r, "actor", &f->actor) != 0 ||
-	    take(r, "action", &f->action) != 0 || take(r, "request_id", &f->request_id) != 0 ||
-	    take_time(r, "from", &f->from) != 0 || take_time(r, "to", &f->to) != 0)
-		return -1;
-	return 0;
 }
 
 /* Appends " AND <cond>" with the value as the next $n. */

@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/arena.h"
 #include "logbook/core/log.h"
-#include "logbook/http/http.h"
 #include "logbook/metrics/metrics.h"
-#include "logbook/worker/app.h"
 
 static int
 db_connect(struct db *db)
@@ -51,15 +50,13 @@ db_close(struct db *db)
 }
 
 int
-db_ensure(struct request *r)
+db_ensure(struct db *db, struct arena *a, struct db_error *e)
 {
-	struct db *db = &r->app->db;
-
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	if (db_connect(db) != 0)
-		return PROBLEM(
-		    r, 503, "database-unavailable", "the database is not reachable; retry later");
+		return db_error_set(
+		    e, a, DB_UNAVAILABLE, "connect", "the database is not reachable; retry later");
 	log_msg("info", "db: reconnected (epoch %u)", db->epoch);
 	metrics_db_reconnect();
 	return 0;
@@ -71,46 +68,29 @@ result_clear(void *res)
 	PQclear(res);
 }
 
+/* The result, owned by the arena; or NULL with e filled (before the result is cleared). */
 static PGresult *
-check(struct request *r, PGresult *res, const char *what)
+check(struct db *db, struct arena *a, struct db_error *e, PGresult *res, const char *what)
 {
 	ExecStatusType st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return arena_own(r->arena, res, result_clear);
-	db_fail(r, res, what);
+		return arena_own(a, res, result_clear);
+	db_error_from_result(e, a, db, res, what);
 	PQclear(res);
 	return NULL;
 }
 
 PGresult *
-db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values)
+db_exec_sql(struct db *db, struct arena *a, struct db_error *e, const char *sql, int nparams,
+    const char *const *values)
 {
-	struct db *db = &r->app->db;
-
-	if (db_ensure(r) != 0)
-		return NULL;
-	if (st->epoch != db->epoch) {
-		PGresult *res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
-
-		if (check(r, res, st->name) == NULL)
-			return NULL;
-		st->epoch = db->epoch;
-	}
-	return check(
-	    r, PQexecPrepared(db->conn, st->name, nparams, values, NULL, NULL, 0), st->name);
-}
-
-PGresult *
-db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *values)
-{
-	struct db *db = &r->app->db;
-
-	if (db_ensure(r) != 0)
+	if (db_ensure(db, a, e) != 0)
 		return NULL;
 	if (nparams == 0)
-		return check(r, PQexec(db->conn, sql), "sql");
-	return check(r, PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0), "sql");
+		return check(db, a, e, PQexec(db->conn, sql), "sql");
+	return check(
+	    db, a, e, PQexecParams(db->conn, sql, nparams, NULL, values, NULL, NULL, 0), "sql");
 }
 
 void
@@ -156,79 +136,168 @@ pipeline_result(PGconn *conn)
 	return res;
 }
 
-int
-db_batch_run(struct request *r, struct db_batch *b)
+/* NULL when the described statement returns exactly st->columns, in order; else what differs
+ * (the statement and its reader disagree: a bug, caught the first time it is prepared). */
+static const char *
+columns_mismatch(struct arena *a, const PGresult *desc, const struct db_stmt *st)
 {
-	struct db *db = &r->app->db;
-	PGconn    *conn;
-	PGresult  *res, *failed = NULL;
-	int        i, ok = 1, sent;
-	char      *prepared;
+	int i, n = PQnfields(desc);
 
-	if (db_ensure(r) != 0)
+	for (i = 0; st->columns[i] != NULL; i++)
+		if (i >= n || strcmp(PQfname(desc, i), st->columns[i]) != 0)
+			return arena_printf(a,
+			    "%s: result column %d is %s where its reader expects %s", st->name,
+			    i + 1, i < n ? PQfname(desc, i) : "missing", st->columns[i]);
+	if (i != n)
+		return arena_printf(
+		    a, "%s: %d result columns where its reader expects %d", st->name, n, i);
+	return NULL;
+}
+
+/* Prepares st on the connection (and checks its columns): 0, or -1 with e. */
+static int
+prepare(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st)
+{
+	const char *why;
+	PGresult   *res;
+
+	if (check(db, a, e, PQprepare(db->conn, st->name, st->sql, 0, NULL), st->name) == NULL)
 		return -1;
-	b->res = arena_zalloc(r->arena, (size_t)(b->n + 1) * sizeof(*b->res));
-	prepared = arena_zalloc(r->arena, (size_t)b->n + 1);
-	conn = db->conn;
-	if (PQenterPipelineMode(conn) != 1)
-		return db_fail(r, NULL, "pipeline");
+	if (st->columns != NULL) {
+		if ((res = check(db, a, e, PQdescribePrepared(db->conn, st->name), st->name)) ==
+		    NULL)
+			return -1;
+		if ((why = columns_mismatch(a, res, st)) != NULL) {
+			log_msg("error", "db: %s", why);
+			return db_error_set(e, a, DB_INTERNAL, st->name, "%s", why);
+		}
+	}
+	st->epoch = db->epoch;
+	return 0;
+}
+
+PGresult *
+db_exec(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st, int nparams,
+    const char *const *values)
+{
+	if (db_ensure(db, a, e) != 0)
+		return NULL;
+	if (st->epoch != db->epoch && prepare(db, a, e, st) != 0)
+		return NULL;
+	return check(
+	    db, a, e, PQexecPrepared(db->conn, st->name, nparams, values, NULL, NULL, 0), st->name);
+}
+
+/* What was sent for an item before the statement itself. */
+enum { SENT_PREPARE = 1, SENT_DESCRIBE = 2 };
+
+/* The first failure of a batch: its result (or a text of ours) and the item. */
+struct batch_failure {
+	PGresult   *res;
+	const char *why;
+	int         item;
+};
+
+/* Queues every item and the sync. 0, or -1 when the connection could not take them. */
+static int
+batch_send(struct db *db, struct db_batch *b, char *sent)
+{
+	PGconn *conn = db->conn;
+	int     i;
+
 	for (i = 0; i < b->n; i++) {
 		struct db_batch_item *it = &b->items[i];
 
 		if (it->st != NULL && it->st->epoch != db->epoch) {
-			sent = PQsendPrepare(conn, it->st->name, it->st->sql, 0, NULL);
-			prepared[i] = 1;
-			it->st->epoch = db->epoch; /* reset below if the prepare fails */
-			if (!sent)
-				break;
-		}
-		sent = it->st != NULL ? PQsendQueryPrepared(conn, it->st->name, it->nparams,
-					    it->values, NULL, NULL, 0)
-				      : PQsendQueryParams(conn, it->sql, it->nparams, NULL,
-					    it->values, NULL, NULL, 0);
-		if (!sent)
-			break;
-	}
-	if (i < b->n || PQpipelineSync(conn) != 1) {
-		/* Sending failed: the connection is gone. Give up on it; the next request reconnects. */
-		PQfinish(conn);
-		db->conn = NULL;
-		for (i = 0; i < b->n; i++)
-			if (b->items[i].st != NULL)
-				b->items[i].st->epoch = 0;
-		return PROBLEM(r, 503, "database-unavailable",
-		    "the database connection was lost; retry later");
-	}
-	for (i = 0; i < b->n; i++) {
-		if (prepared[i]) {
-			res = pipeline_result(conn);
-			if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-				b->items[i].st->epoch = 0;
-				if (ok && res != NULL &&
-				    PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
-					failed = res;
-					res = NULL;
-				}
-				ok = 0;
+			sent[i] = SENT_PREPARE;
+			it->st->epoch = db->epoch; /* reset when reading if the prepare failed */
+			if (!PQsendPrepare(conn, it->st->name, it->st->sql, 0, NULL))
+				return -1;
+			if (it->st->columns != NULL) {
+				sent[i] |= SENT_DESCRIBE;
+				if (!PQsendDescribePrepared(conn, it->st->name))
+					return -1;
 			}
-			PQclear(res); /* the query's own (aborted) result is read next */
 		}
-		res = pipeline_result(conn);
-		if (res != NULL &&
-		    (PQresultStatus(res) == PGRES_COMMAND_OK ||
-			PQresultStatus(res) == PGRES_TUPLES_OK)) {
-			b->res[i] = arena_own(r->arena, res, result_clear);
-			continue;
-		}
-		if (ok && res != NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
-			failed = res;
-			ok = 0;
+		if (!(it->st != NULL ? PQsendQueryPrepared(conn, it->st->name, it->nparams,
+					   it->values, NULL, NULL, 0)
+				     : PQsendQueryParams(conn, it->sql, it->nparams, NULL,
+					   it->values, NULL, NULL, 0)))
+			return -1;
+	}
+	return PQpipelineSync(conn) == 1 ? 0 : -1;
+}
+
+/* Sending failed: the connection is gone. Give up on it; the next request reconnects. */
+static void
+batch_lost(struct db *db, struct db_batch *b)
+{
+	int i;
+
+	PQfinish(db->conn);
+	db->conn = NULL;
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].st != NULL)
+			b->items[i].st->epoch = 0;
+}
+
+/* Keeps the first real failure (an aborted statement only follows one). Takes res. */
+static void
+batch_failed(struct batch_failure *f, PGresult *res, int item)
+{
+	if (f->item < 0 && res != NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+		f->res = res;
+		f->item = item;
+	} else
+		PQclear(res);
+	if (f->item < 0 && res == NULL)
+		f->item = item; /* no result at all: the connection broke */
+}
+
+/* Reads the results of item i: its prepare and describe when sent, then its own. 1 when the
+ * statement's result is in b->res[i]. */
+static int
+batch_read_item(
+    struct db *db, struct arena *a, struct db_batch *b, int i, char sent, struct batch_failure *f)
+{
+	struct db_stmt *st = b->items[i].st;
+	PGresult       *res;
+	const char     *why;
+
+	if (sent & SENT_PREPARE) {
+		res = pipeline_result(db->conn);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			st->epoch = 0;
+			batch_failed(f, res, i);
 		} else
 			PQclear(res);
-		if (res == NULL)
-			ok = 0;
 	}
-	/* The sync's own result, then leave pipeline mode. */
+	if (sent & SENT_DESCRIBE) {
+		res = pipeline_result(db->conn);
+		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
+		    (why = columns_mismatch(a, res, st)) != NULL && f->item < 0) {
+			st->epoch = 0;
+			f->why = why;
+			f->item = i;
+		}
+		PQclear(res);
+	}
+	res = pipeline_result(db->conn);
+	if (res != NULL &&
+	    (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)) {
+		b->res[i] = arena_own(a, res, result_clear);
+		return 1;
+	}
+	batch_failed(f, res, i);
+	return 0;
+}
+
+/* Reads up to the sync's own result, then leaves pipeline mode. */
+static void
+batch_drain(PGconn *conn)
+{
+	PGresult *res;
+
 	while ((res = PQgetResult(conn)) != NULL) {
 		ExecStatusType st = PQresultStatus(res);
 
@@ -237,84 +306,124 @@ db_batch_run(struct request *r, struct db_batch *b)
 			break;
 	}
 	PQexitPipelineMode(conn);
-	if (!ok) {
-		db_fail(r, failed, "batch");
-		PQclear(failed);
-		return -1;
-	}
-	return 0;
 }
 
 int
-db_begin(struct request *r)
+db_batch_run(struct db *db, struct arena *a, struct db_error *e, struct db_batch *b)
 {
-	PGconn *c = r->app->db.conn;
+	struct batch_failure f = { NULL, NULL, -1 };
+	char                *sent;
+	int                  i;
 
-	/* Idempotency may have opened the request's transaction already: join it. */
-	if (c != NULL && PQtransactionStatus(c) == PQTRANS_INTRANS)
+	if (db_ensure(db, a, e) != 0)
+		return -1;
+	b->res = arena_zalloc(a, (size_t)(b->n + 1) * sizeof(*b->res));
+	sent = arena_zalloc(a, (size_t)b->n + 1);
+	if (PQenterPipelineMode(db->conn) != 1)
+		return db_error_from_result(e, a, db, NULL, "pipeline");
+	if (batch_send(db, b, sent) != 0) {
+		batch_lost(db, b);
+		return db_error_set(
+		    e, a, DB_UNAVAILABLE, "batch", "the database connection was lost; retry later");
+	}
+	for (i = 0; i < b->n; i++)
+		batch_read_item(db, a, b, i, sent[i], &f);
+	batch_drain(db->conn);
+	if (f.item < 0)
 		return 0;
-	return db_exec_sql(r, "BEGIN", 0, NULL) != NULL ? 0 : -1;
+	if (f.why != NULL) {
+		log_msg("error", "db: %s", f.why);
+		db_error_set(e, a, DB_INTERNAL, "batch", "%s", f.why);
+	} else
+		db_error_from_result(e, a, db, f.res,
+		    b->items[f.item].st != NULL ? b->items[f.item].st->name : "batch");
+	e->item = f.item;
+	PQclear(f.res);
+	return -1;
+}
+
+int
+db_in_transaction(const struct db *db)
+{
+	return db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN;
 }
 
 void
-db_defer(struct request *r, struct db_stmt *st, int nparams, const char *const *values)
+db_tx_reset(struct db *db, int hold_commit)
 {
-	if (r->at_commit == NULL) {
-		r->at_commit = arena_alloc(r->arena, sizeof(*r->at_commit));
-		db_batch_init(r->at_commit, r->arena);
-	}
-	db_batch_add(r->at_commit, st, nparams, values);
+	db->at_commit = NULL;
+	db->hold_commit = hold_commit;
+	db->committed = 0;
 }
 
 int
-db_commit_deferred(struct request *r)
+db_begin(struct db *db, struct arena *a, struct db_error *e)
+{
+	/* Idempotency may have opened the request's transaction already: join it. */
+	if (db->conn != NULL && PQtransactionStatus(db->conn) == PQTRANS_INTRANS)
+		return 0;
+	return db_exec_sql(db, a, e, "BEGIN", 0, NULL) != NULL ? 0 : -1;
+}
+
+void
+db_defer(struct db *db, struct arena *a, struct db_stmt *st, int nparams, const char *const *values)
+{
+	if (db->at_commit == NULL) {
+		db->at_commit = arena_alloc(a, sizeof(*db->at_commit));
+		db_batch_init(db->at_commit, a);
+	}
+	db_batch_add(db->at_commit, st, nparams, values);
+}
+
+int
+db_commit_deferred(struct db *db, struct arena *a, struct db_error *e)
 {
 	struct db_batch b;
-	PGconn         *c = r->app->db.conn;
-	int             i, in_tx = c != NULL && PQtransactionStatus(c) == PQTRANS_INTRANS;
+	int i, in_tx = db->conn != NULL && PQtransactionStatus(db->conn) == PQTRANS_INTRANS;
 
-	if (r->at_commit == NULL || r->at_commit->n == 0)
-		return in_tx ? db_commit(r) : 0;
-	db_batch_init(&b, r->arena);
+	if (db->at_commit == NULL || db->at_commit->n == 0)
+		return in_tx ? db_commit(db, a, e) : 0;
+	db_batch_init(&b, a);
 	if (!in_tx)
 		db_batch_add_sql(&b, "BEGIN", 0, NULL);
-	for (i = 0; i < r->at_commit->n; i++) {
-		struct db_batch_item *it = &r->at_commit->items[i];
+	for (i = 0; i < db->at_commit->n; i++) {
+		struct db_batch_item *it = &db->at_commit->items[i];
 
 		db_batch_add(&b, it->st, it->nparams, it->values);
 	}
 	db_batch_add_sql(&b, "COMMIT", 0, NULL);
-	r->at_commit->n = 0;
-	if (db_batch_run(r, &b) != 0)
+	db->at_commit->n = 0;
+	if (db_batch_run(db, a, e, &b) != 0)
 		return -1;
-	r->seal_after = 1;
+	db->wrote_audit = 1;
 	return 0;
 }
 
 int
-db_batch_commit(struct request *r, struct db_batch *b)
+db_batch_commit(struct db *db, struct arena *a, struct db_error *e, struct db_batch *b)
 {
 	int i, first = b->n;
 
-	if (r->idempotency_key != NULL && strcmp(r->method, "POST") == 0)
-		return db_batch_run(r, b);
-	for (i = 0; r->at_commit != NULL && i < r->at_commit->n; i++)
-		db_batch_add(b, r->at_commit->items[i].st, r->at_commit->items[i].nparams,
-		    r->at_commit->items[i].values);
+	if (db->hold_commit)
+		return db_batch_run(db, a, e, b);
+	for (i = 0; db->at_commit != NULL && i < db->at_commit->n; i++)
+		db_batch_add(b, db->at_commit->items[i].st, db->at_commit->items[i].nparams,
+		    db->at_commit->items[i].values);
 	db_batch_add_sql(b, "COMMIT", 0, NULL);
-	if (r->at_commit != NULL)
-		r->at_commit->n = 0;
-	if (db_batch_run(r, b) != 0)
+	if (db->at_commit != NULL)
+		db->at_commit->n = 0;
+	if (db_batch_run(db, a, e, b) != 0)
 		return -1;
-	r->committed = 1;
-	r->seal_after |= b->n - first > 1;
+	db->committed = 1;
+	db->wrote_audit |= b->n - first > 1;
 	return 0;
 }
 
 int
-db_commit(struct request *r)
+db_commit(struct db *db, struct arena *a, struct db_error *e)
 {
-	return db_exec_sql(r, "COMMIT", 0, NULL) != NULL ? 0 : -1;
+	return db_exec_sql(db, a, e, "COMMIT", 0, NULL) != NULL ? 0 : -1;
 }
 
 void
@@ -326,29 +435,31 @@ db_rollback(struct db *db)
 }
 
 static char *
-quote(struct request *r, const char *s, char *(*fn)(PGconn *, const char *, size_t))
+quote(struct db *db, struct arena *a, struct db_error *e, const char *s,
+    char *(*fn)(PGconn *, const char *, size_t))
 {
 	char *q, *copy;
 
-	if (db_ensure(r) != 0)
+	if (db_ensure(db, a, e) != 0)
 		return NULL;
-	if ((q = fn(r->app->db.conn, s, strlen(s))) == NULL) {
-		PROBLEM(r, 500, "internal", "cannot quote: %s", PQerrorMessage(r->app->db.conn));
+	if ((q = fn(db->conn, s, strlen(s))) == NULL) {
+		db_error_set(
+		    e, a, DB_INTERNAL, "quote", "cannot quote: %s", PQerrorMessage(db->conn));
 		return NULL;
 	}
-	copy = arena_strdup(r->arena, q);
+	copy = arena_strdup(a, q);
 	PQfreemem(q);
 	return copy;
 }
 
 char *
-db_quote_ident(struct request *r, const char *ident)
+db_quote_ident(struct db *db, struct arena *a, struct db_error *e, const char *ident)
 {
-	return quote(r, ident, PQescapeIdentifier);
+	return quote(db, a, e, ident, PQescapeIdentifier);
 }
 
 char *
-db_quote_literal(struct request *r, const char *literal)
+db_quote_literal(struct db *db, struct arena *a, struct db_error *e, const char *literal)
 {
-	return quote(r, literal, PQescapeLiteral);
+	return quote(db, a, e, literal, PQescapeLiteral);
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "logbook/http/http.h"
+#include "logbook/core/arena.h"
 
 DB_STMT(stmt_create,
     "WITH v AS (SELECT template_key, version, definition FROM template_versions"
@@ -34,7 +34,7 @@ DB_STMT(stmt_history,
 struct db_stmt estore_claim = { "estore_claim",
 	"SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)",
-	0 };
+	0, NULL };
 /* A transition (data NULL) records the data of the latest save, so that every history item
  * shows the section as it was at that step. */
 struct db_stmt estore_history_insert = { "estore_history_insert",
@@ -45,7 +45,7 @@ struct db_stmt estore_history_insert = { "estore_history_insert",
 	"   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
 	"   ORDER BY h.id DESC LIMIT 1) last ON true"
 	" WHERE s.entry_id = $1::uuid AND s.section = $2",
-	0 };
+	0, NULL };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",
 	"INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
@@ -54,7 +54,7 @@ struct db_stmt estore_audit_save = { "estore_audit_save",
 	" FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"
 	"   FROM section_history h WHERE h.entry_id = $3::uuid AND h.section = $4 AND h.action = 'save'"
 	"   ORDER BY h.id DESC OFFSET 1 LIMIT 1), $8::jsonb) d",
-	0 };
+	0, NULL };
 
 bool
 uuid_valid(const char *s)
@@ -87,51 +87,54 @@ uuid_generate(char out[ENTRY_ID_TEXT])
 }
 
 PGresult *
-estore_create(struct request *r, const char *id, const char *key, const char *title)
+estore_create(struct db *db, struct arena *a, struct db_error *e, const char *id, const char *key,
+    const char *title, const char *user)
 {
-	const char *v[4] = { id, key, title, r->user->sub };
+	const char *v[4] = { id, key, title, user };
 
-	return db_exec(r, &stmt_create, 4, v);
+	return db_exec(db, a, e, &stmt_create, 4, v);
 }
 
 int
-estore_create_why(struct request *r, const char *id, const char *key)
+estore_create_why(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *key)
 {
 	const char *v[2] = { id, key };
-	PGresult   *res = db_exec(r, &stmt_create_why, 2, v);
+	PGresult   *res = db_exec(db, a, e, &stmt_create_why, 2, v);
 
 	if (res == NULL)
 		return -1;
 	if (PQgetisnull(res, 0, 0))
-		return PROBLEM(r, 404, "not-found", "no template '%s'", key);
+		return ESTORE_NO_TEMPLATE;
 	if (PQgetvalue(res, 0, 1)[0] == 't')
-		return PROBLEM(r, 409, "duplicate", "an entry with id %s exists already", id);
+		return ESTORE_ID_TAKEN;
 	if (PQgetvalue(res, 0, 0)[0] == 't')
-		return PROBLEM(
-		    r, 409, "archived", "template '%s' is archived: no new entries", key);
-	return PROBLEM(r, 409, "not-published", "template '%s' has no published version yet", key);
+		return ESTORE_ARCHIVED;
+	return ESTORE_NOT_PUBLISHED;
 }
 
 PGresult *
-estore_entry(struct request *r, const char *id)
+estore_entry(struct db *db, struct arena *a, struct db_error *e, const char *id)
 {
 	const char *v[1] = { id };
 
-	return db_exec(r, &stmt_entry, 1, v);
+	return db_exec(db, a, e, &stmt_entry, 1, v);
 }
 
 PGresult *
-estore_section(struct request *r, const char *id, const char *section)
+estore_section(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section)
 {
 	const char *v[2] = { id, section };
 
-	return db_exec(r, &stmt_section, 2, v);
+	return db_exec(db, a, e, &stmt_section, 2, v);
 }
 
 PGresult *
-estore_history(struct request *r, const char *id, const char *section)
+estore_history(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section)
 {
 	const char *v[2] = { id, section };
 
-	return db_exec(r, &stmt_history, 2, v);
+	return db_exec(db, a, e, &stmt_history, 2, v);
 }

@@ -9,12 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/arena.h"
 #include "logbook/core/json_util.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
-#include "logbook/http/http.h"
 #include "logbook/store/db.h"
-#include "logbook/worker/app.h"
 
 DB_STMT(stmt_definition,
     "SELECT definition FROM template_versions"
@@ -26,9 +25,9 @@ static unsigned long      generation; /* keeps prepared statement names unique a
 
 /* PQescapeIdentifier, copied into the definition's arena. NULL when libpq cannot. */
 static char *
-quote(struct request *r, struct arena *a, const char *ident)
+quote(struct db *db, struct arena *a, const char *ident)
 {
-	char *q = PQescapeIdentifier(r->app->db.conn, ident, strlen(ident)), *copy;
+	char *q = PQescapeIdentifier(db->conn, ident, strlen(ident)), *copy;
 
 	if (q == NULL)
 		return NULL;
@@ -80,7 +79,7 @@ stmt_init(struct arena *a, struct db_stmt *st, const char *name, char *sql)
 	} while (0)
 
 static int
-build_table(struct request *r, struct arena *a, const char *schema, const struct tpl_section *s,
+build_table(struct db *db, struct arena *a, const char *schema, const struct tpl_section *s,
     struct tc_table *t, const char *tag)
 {
 	const struct tpl_table *d = t->def;
@@ -88,12 +87,12 @@ build_table(struct request *r, struct arena *a, const char *schema, const struct
 	const char            **q;
 	size_t                  i;
 
-	if ((table = quote(r, a, naming_child_table(a, s->key, d->key))) == NULL)
+	if ((table = quote(db, a, naming_child_table(a, s->key, d->key))) == NULL)
 		return -1;
 	t->ident = arena_printf(a, "%s.%s", schema, table);
 	q = arena_alloc(a, (d->ncolumns + 1) * sizeof(*q));
 	for (i = 0; i < d->ncolumns; i++)
-		if ((q[i] = quote(r, a, d->columns[i].key)) == NULL)
+		if ((q[i] = quote(db, a, d->columns[i].key)) == NULL)
 			return -1;
 	JOIN(a, cols, d->ncolumns, ", ", q[i_]);
 	JOIN(a, reads, d->ncolumns, ", ", read_expr(a, q[i_], d->columns[i_].type));
@@ -118,19 +117,19 @@ build_table(struct request *r, struct arena *a, const char *schema, const struct
 
 static int
 build_section(
-    struct request *r, struct arena *a, const char *schema, struct tc_section *cs, const char *tag)
+    struct db *db, struct arena *a, const char *schema, struct tc_section *cs, const char *tag)
 {
 	const struct tpl_section *s = cs->def;
 	char                     *table, *cols = "", *reads = "", *vals = "", *sets = "";
 	const char              **q;
 	size_t                    i;
 
-	if ((table = quote(r, a, naming_section_table(a, s->key))) == NULL)
+	if ((table = quote(db, a, naming_section_table(a, s->key))) == NULL)
 		return -1;
 	cs->ident = arena_printf(a, "%s.%s", schema, table);
 	q = arena_alloc(a, (s->nfields + 1) * sizeof(*q));
 	for (i = 0; i < s->nfields; i++)
-		if ((q[i] = quote(r, a, s->fields[i].key)) == NULL)
+		if ((q[i] = quote(db, a, s->fields[i].key)) == NULL)
 			return -1;
 	JOIN(a, cols, s->nfields, "", arena_printf(a, ", %s", q[i_]));
 	JOIN(a, reads, s->nfields, "",
@@ -152,7 +151,7 @@ build_section(
 	cs->tables = arena_zalloc(a, s->ntables * sizeof(*cs->tables) + 1);
 	for (i = 0; i < s->ntables; i++) {
 		cs->tables[i].def = &s->tables[i];
-		if (build_table(r, a, schema, s, &cs->tables[i],
+		if (build_table(db, a, schema, s, &cs->tables[i],
 			arena_printf(a, "%s:%s", tag, s->tables[i].key)) != 0)
 			return -1;
 	}
@@ -173,7 +172,7 @@ tcache_entry_column(const struct tc_version *v, size_t section)
 /* ARRAY[<read_expr of each column, qualified by alias>] */
 static char *
 text_array(
-    struct request *r, struct arena *a, const char *alias, const struct tpl_field *fields, size_t n)
+    struct db *db, struct arena *a, const char *alias, const struct tpl_field *fields, size_t n)
 {
 	char  *out = "";
 	size_t i;
@@ -181,7 +180,7 @@ text_array(
 	if (n == 0)
 		return "NULL::text[]";
 	for (i = 0; i < n; i++) {
-		char *q = quote(r, a, fields[i].key);
+		char *q = quote(db, a, fields[i].key);
 
 		if (q == NULL)
 			return NULL;
@@ -192,7 +191,7 @@ text_array(
 }
 
 static int
-build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const char *tag)
+build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const char *tag)
 {
 	char  *cols = "", *joins = "", *arr;
 	size_t s, t;
@@ -203,7 +202,7 @@ build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const
 		const char *sa = arena_printf(a, "s%zu", s), *da = arena_printf(a, "d%zu", s);
 
 		v->read_entry_params[s + 1] = cs->def->key;
-		if ((arr = text_array(r, a, da, cs->def->fields, cs->def->nfields)) == NULL)
+		if ((arr = text_array(db, a, da, cs->def->fields, cs->def->nfields)) == NULL)
 			return -1;
 		cols = arena_printf(a,
 		    "%s, %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
@@ -216,7 +215,7 @@ build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const
 		for (t = 0; t < cs->def->ntables; t++) {
 			const struct tc_table *ct = &cs->tables[t];
 
-			if ((arr = text_array(r, a, "c", ct->def->columns, ct->def->ncolumns)) ==
+			if ((arr = text_array(db, a, "c", ct->def->columns, ct->def->ncolumns)) ==
 			    NULL)
 				return -1;
 			cols = arena_printf(a,
@@ -234,7 +233,7 @@ build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const
 }
 
 static struct tc_version *
-load(struct request *r, const char *key, int version)
+load(struct db *db, struct arena *ra, struct db_error *e, const char *key, int version)
 {
 	char                    vtext[16];
 	const char             *params[2] = { key, vtext };
@@ -249,19 +248,19 @@ load(struct request *r, const char *key, int version)
 	size_t                  i;
 
 	snprintf(vtext, sizeof(vtext), "%d", version);
-	if ((res = db_exec(r, &stmt_definition, 2, params)) == NULL)
+	if ((res = db_exec(db, ra, e, &stmt_definition, 2, params)) == NULL)
 		return NULL;
 	if (PQntuples(res) == 0)
-		return PROBLEM(r, 404, "not-found", "template '%s' has no published version %d",
-			   key, version),
+		return db_error_set(e, ra, DB_NOT_FOUND, "tcache_get",
+			   "template '%s' has no published version %d", key, version),
 		       NULL;
-	doc = json_own(r,
+	doc = json_arena_own(ra,
 	    json_number_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 64,
 		JSON_TOKENER_STRICT, &jerr));
-	verr_init(&errs, r->arena);
+	verr_init(&errs, ra);
 	if (doc == NULL || (def = tpl_def_parse(doc, &errs)) == NULL)
-		return PROBLEM(r, 500, "internal", "stored definition of %s v%d does not parse",
-			   key, version),
+		return db_error_set(e, ra, DB_INTERNAL, "tcache_get",
+			   "stored definition of %s v%d does not parse", key, version),
 		       NULL;
 	a = &def->arena;
 	generation++;
@@ -270,26 +269,26 @@ load(struct request *r, const char *key, int version)
 	v->version = version;
 	v->def = def;
 	v->sections = arena_zalloc(a, def->nsections * sizeof(*v->sections) + 1);
-	if ((schema = quote(r, a, naming_schema(a, def->key))) == NULL)
+	if ((schema = quote(db, a, naming_schema(a, def->key))) == NULL)
 		goto fail;
 	for (i = 0; i < def->nsections; i++) {
 		v->sections[i].def = &def->sections[i];
-		if (build_section(r, a, schema, &v->sections[i],
+		if (build_section(db, a, schema, &v->sections[i],
 			arena_printf(a, "%s:%d:%s", key, version, def->sections[i].key)) != 0)
 			goto fail;
 	}
-	if (build_entry_read(r, a, v, arena_printf(a, "%s:%d", key, version)) != 0)
+	if (build_entry_read(db, a, v, arena_printf(a, "%s:%d", key, version)) != 0)
 		goto fail;
 	return v;
 fail:
 	tpl_def_free(def);
-	return PROBLEM(r, 500, "internal", "cannot quote identifiers: %s",
-		   PQerrorMessage(r->app->db.conn)),
+	return db_error_set(e, ra, DB_INTERNAL, "tcache_get", "cannot quote identifiers: %s",
+		   PQerrorMessage(db->conn)),
 	       NULL;
 }
 
 struct tc_version *
-tcache_get(struct request *r, const char *key, int version)
+tcache_get(struct db *db, struct arena *a, struct db_error *e, const char *key, int version)
 {
 	struct tc_version *v;
 	int                i, victim = 0;
@@ -305,7 +304,7 @@ tcache_get(struct request *r, const char *key, int version)
 		    (slots[victim] != NULL && slots[i]->used < slots[victim]->used))
 			victim = i;
 	}
-	if ((v = load(r, key, version)) == NULL)
+	if ((v = load(db, a, e, key, version)) == NULL)
 		return NULL;
 	/* Statements of the evicted version stay prepared on the server until the connection
 	 * ends; names carry a generation so a reload never collides with them. */

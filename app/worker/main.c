@@ -12,12 +12,14 @@
 #include "logbook/http/router.h"
 #include "logbook/metrics/metrics.h"
 #include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
 #include "logbook/worker/app.h"
 
 int
 main(int argc, char **argv)
 {
 	static struct app app;
+	static struct db  db;
 	struct arena      arena;
 	FCGX_Request      fcgx;
 	char              err[512];
@@ -40,7 +42,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* Not fatal: requests get 503 until the database answers. */
-	db_open(&app.db, app.cfg.db_conninfo, app.cfg.statement_timeout_ms);
+	db_open(&db, app.cfg.db_conninfo, app.cfg.statement_timeout_ms);
+	app.db = &db;
 	FCGX_InitRequest(&fcgx, 0, 0);
 	metrics_attach_config(&app.cfg); /* counted as a live worker before its first request */
 	arena_init(&arena);
@@ -53,19 +56,20 @@ main(int argc, char **argv)
 		request_init(&r, &fcgx, &app, &arena);
 		dispatch(&r);
 		/* A handler that failed midway leaves its transaction open: nothing half-done stays. */
-		db_rollback(&app.db);
+		db_rollback(&db);
 		log_request(&r);
-		metrics_request_done(&r);
+		metrics_request_done(&app.cfg, r.method, r.status, r.start_ns);
 		FCGX_Finish_r(&fcgx);
 		/* After the client has its answer: chaining the audit rows costs no one latency. */
-		if (r.seal_after)
-			audit_seal_after(&app.db);
+		if (db.wrote_audit)
+			audit_seal_after(&db);
+		db.wrote_audit = 0;
 		arena_reset(&arena);
 		app.requests++;
 	}
 	log_msg("info", "worker stopping after %lu requests", app.requests);
 	arena_destroy(&arena);
-	db_close(&app.db);
+	db_close(&db);
 	config_free(&app.cfg);
 	return 0;
 }

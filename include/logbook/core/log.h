@@ -2,13 +2,12 @@
 #ifndef LOGBOOK_LOG_H
 #define LOGBOOK_LOG_H
 
-struct request;
+#include <stddef.h>
 
 /* One line: "<RFC 3339 time> <level> pid=<pid> <message>". */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The access line of a finished request: id, method, path, status, duration, user, and for
- * problems the slug, SQLSTATE and where it was raised. */
-void log_request(const struct request *r);
+/* The current time as RFC 3339 UTC with milliseconds, as every line starts. */
+void log_stamp(char *buf, size_t len);
 
 #endif

@@ -2,21 +2,21 @@
 #ifndef LOGBOOK_TEMPLATES_H
 #define LOGBOOK_TEMPLATES_H
 
-#include <libpq-fe.h>
-
 #include "logbook/store/audit_append.h"
 
-struct request;
 struct json_object;
+struct request;
+struct template_row;
+struct version_row;
 
 /* Checks a {n} path parameter is a version number; 404 otherwise. */
 int template_version_param(struct request *r, const char *text, const char **out);
 
 /* One template_versions row as the API's template shape. New reference. */
-struct json_object *template_version_json(struct request *r, PGresult *versions, int row);
+struct json_object *template_version_json(struct request *r, const struct version_row *v);
 
 /* The quoted ETag of a templates row ("\"<revision>\""). */
-const char *template_etag(struct request *r, PGresult *tmpl);
+const char *template_etag(struct request *r, const struct template_row *t);
 
 struct tpl_def;
 

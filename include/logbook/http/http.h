@@ -11,12 +11,14 @@
 #include "logbook/auth/jwt.h"
 #include "logbook/core/arena.h"
 #include "logbook/http/problem.h"
-#include "logbook/store/db.h"
+#include "logbook/store/db_error.h"
 
 #define ROUTE_MAX_PARAMS 4
 #define REQUEST_ID_MAX   128
 
 struct app;
+struct audit_actor;
+struct db;
 struct json_object;
 
 struct response_header {
@@ -50,11 +52,10 @@ struct request {
 	long                raw_body_len;
 	struct json_object *json_body; /* parsed once by request_json_body() */
 
-	/* Statements that run at COMMIT, in one round trip with it (db_defer): the audit rows,
-	 * so that the audit chain's lock is held for the commit alone. */
-	struct db_batch *at_commit;
-	int              seal_after; /* audit rows were committed: chain them after replying */
-	int              committed;  /* the handler committed (db_batch_commit) */
+	/* The worker's connection, and what the last store call that failed said (dispatch
+	 * turns it into the problem when the handler set none: problem_from_db). */
+	struct db      *db;
+	struct db_error dberr;
 
 	/* The reply is buffered until dispatch has committed the request's transaction, so a
 	 * client never sees a success that the database then refused. Streams skip the buffer. */
@@ -69,8 +70,40 @@ struct request {
 	uint64_t                start_ns;
 };
 
+/* The three arguments every store function takes first, for this request: the connection,
+ * the arena and the error to fill. `tstore_template(STORE(r), key, 0)`. */
+#define STORE(r) (r)->db, (r)->arena, &(r)->dberr
+
+/* Sets r->problem from a store error: the one place where error classes become HTTP statuses
+ * (404, 409, 412, 422, 503; 500 for DB_INTERNAL, whose details only the log shows). Keeps
+ * field errors already added. Returns -1. */
+int problem_from_db(struct request *r, const struct db_error *e);
+
+/* The same for r->dberr, when a handler needs the problem at once. */
+int request_db_problem(struct request *r);
+
+/* Hands o to the request's arena (json_object_put at the end of the request); returns o. */
+struct json_object *json_own(struct request *r, struct json_object *o);
+
+/* Reads an optional string member of a request body: absent or null leaves *out untouched and
+ * returns 0; a non-string, an empty string when nonempty is set, or more than max_chars code
+ * points adds a field error (path = key) and returns -1. */
+int json_take_string(struct request *r, struct json_object *obj, const char *key, size_t max_chars,
+    int nonempty, const char **out);
+
+/* 1 when every member of obj is named in allowed (NULL-terminated); otherwise adds an
+ * `unknown_member` field error for each stranger and returns 0. */
+int json_only_members(struct request *r, struct json_object *obj, const char *const *allowed);
+
+/* The access line of a finished request: id, method, path, status, duration, user, and for
+ * problems the slug, SQLSTATE and where it was raised (access_log.c). */
+void log_request(const struct request *r);
+
 /* Fills r from the FastCGI parameters (copied into the arena) and assigns the request id. */
 void request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct arena *arena);
+
+/* Who is behind the request, for the audit trail (store/audit_append.h), in the arena. */
+const struct audit_actor *request_actor(struct request *r);
 
 /* Reads the raw body once (size-capped: 413 over max_body_bytes). Returns 0 or -1. */
 int request_body(struct request *r);

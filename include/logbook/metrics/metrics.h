@@ -21,7 +21,6 @@
 #include <sys/types.h>
 
 struct config;
-struct request;
 
 /* The version logbook_build_info reports; a build may pass -DLOGBOOK_VERSION='"x.y.z"'. */
 #ifndef LOGBOOK_VERSION
@@ -73,9 +72,10 @@ int metrics_attach_config(const struct config *c);
  * or NULL when it does not fit. */
 char *metrics_default_path(const struct config *c, char *buf, size_t len);
 
-/* The hook after each request (main.c): attaches on first use, then counts r's method,
- * status and duration (since r->start_ns). Three relaxed atomic adds. */
-void metrics_request_done(const struct request *r);
+/* The hook after each request (main.c): attaches on first use, then counts the request's
+ * method, status and duration (since start_ns, CLOCK_MONOTONIC). Three relaxed atomic adds. */
+void metrics_request_done(
+    const struct config *cfg, const char *method, int status, uint64_t start_ns);
 
 /* Counts one request; the core of metrics_request_done. method NULL counts as "other". */
 void metrics_observe(const char *method, int status, uint64_t duration_ns);

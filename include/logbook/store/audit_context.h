@@ -7,18 +7,22 @@
 #ifndef LOGBOOK_AUDIT_CONTEXT_H
 #define LOGBOOK_AUDIT_CONTEXT_H
 
-struct request;
+#include "logbook/store/db_error.h"
+
+struct arena;
+struct audit_actor;
+struct db;
 struct db_stmt;
 
-/* Sets logbook.request_id (r->request_id) and logbook.actor (the signed-in user's sub, else
- * "anonymous") for the current transaction only (set_config(..., true)): call it right after
+/* Sets logbook.request_id (who->request_id) and logbook.actor (who->sub, else "anonymous") for the current transaction only (set_config(..., true)): call it right after
  * db_begin() in every handler that writes to generated tables. Without it, those writes are
  * recorded a second time, as changes from outside (action sql_insert/sql_update/sql_delete,
- * actor the database role). Returns 0, or -1 with the problem set. */
-int audit_tx_context(struct request *r);
+ * actor the database role). Returns 0, or -1 with e. */
+int audit_tx_context(
+    struct db *db, struct arena *a, struct db_error *e, const struct audit_actor *who);
 
 /* The same statement and its parameters (arena), for handlers that send it in a batch. */
 extern struct db_stmt audit_context_stmt;
-const char          **audit_context_values(struct request *r);
+const char          **audit_context_values(struct arena *a, const struct audit_actor *who);
 
 #endif

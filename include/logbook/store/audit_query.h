@@ -1,5 +1,5 @@
-/* audit_query.h — reading the audit trail: the filters of GET /api/v1/audit (and export and
- * events) turned into one parameterised SELECT in seq order.
+/* audit_query.h — reading the audit trail: a filled filter (the HTTP side reads it from the
+ * query string, audit_params.c) turned into one parameterised SELECT in seq order.
  *
  * Only the filters given become conditions, so every query is one the indexes of
  * 002_audit.sql and 006_audit_trail.sql answer directly (no `$1 IS NULL OR ...` that a generic
@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 struct arena;
-struct request;
 
 /* At most this many $n parameters in an audit query. */
 #define AUDIT_QUERY_MAX_PARAMS 10
@@ -47,11 +46,6 @@ struct audit_filter {
 	"seq,at,actor,action,object_type,object_id,section,request_id,client_ip,before,after," \
 	"prev_hash,hash,roles,user_agent\r\n"
 #define AUDIT_CSV_NCOLUMNS 15
-
-/* Reads ?object_type= &object_id= &actor= &action= &request_id= &from= &to= into f (arena
- * strings; an empty value is the same as none). Returns 0, or -1 with a 400 problem for a value
- * over AUDIT_FILTER_MAX bytes, not valid UTF-8, or a from/to that is not RFC 3339. */
-int audit_filter_from_query(struct request *r, struct audit_filter *f);
 
 /* Checks an RFC 3339 date-time (`2026-11-23T07:35:50.123Z`, `...+02:00`; `t`/`z` in lower
  * case allowed) including the calendar; returns the text with `T` and `Z` upper-cased in the

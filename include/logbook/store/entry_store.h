@@ -1,5 +1,5 @@
 /* entry_store.h — SQL for entries and their sections (005_entries.sql). Results belong to the
- * request's arena; NULL means the problem is set. */
+ * arena; NULL means e is filled. */
 #ifndef LOGBOOK_ENTRY_STORE_H
 #define LOGBOOK_ENTRY_STORE_H
 
@@ -8,7 +8,8 @@
 
 #include "logbook/store/db.h"
 
-struct request;
+struct arena;
+struct db;
 
 #define ENTRY_ID_TEXT 37
 
@@ -20,16 +21,24 @@ void uuid_generate(char out[ENTRY_ID_TEXT]);
 /* Creates the entry from the latest published version, with a draft row per section.
  * Columns: template_version. No row: the id exists or the template has no published version
  * (see estore_create_why). */
-PGresult *estore_create(struct request *r, const char *id, const char *key, const char *title);
-/* Why a create inserted nothing: 404, 409 (archived or never published) or 409 (duplicate id).
- * Sets the problem and returns -1. */
-int estore_create_why(struct request *r, const char *id, const char *key);
+PGresult *estore_create(struct db *db, struct arena *a, struct db_error *e, const char *id,
+    const char *key, const char *title, const char *user);
+/* Why a create inserted nothing: one of these, or -1 with e. */
+enum estore_refusal {
+	ESTORE_NO_TEMPLATE,   /* no template with this key */
+	ESTORE_ID_TAKEN,      /* an entry with this id exists */
+	ESTORE_ARCHIVED,      /* the template is archived */
+	ESTORE_NOT_PUBLISHED, /* the template has no published version */
+};
+int estore_create_why(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *key);
 
 /* Columns: id, template_key, template_version, title, created_by, created_at, updated_at. */
-PGresult *estore_entry(struct request *r, const char *id);
+PGresult *estore_entry(struct db *db, struct arena *a, struct db_error *e, const char *id);
 /* One section with its entry's template. Columns: template_key, template_version, state,
  * etag, revision, submitted_by. */
-PGresult *estore_section(struct request *r, const char *id, const char *section);
+PGresult *estore_section(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section);
 
 /* section_claim(): $1 entry, $2 section, $3 etag or NULL, $4 actor, $5 from, $6 to, $7 action.
  * Columns: revision, etag, state, updated_at (RFC 3339). */
@@ -43,6 +52,7 @@ extern struct db_stmt estore_audit_save;
 
 /* History of one section, oldest first. Columns: revision, action, from_state, to_state,
  * actor, at, comment, data, tables. */
-PGresult *estore_history(struct request *r, const char *id, const char *section);
+PGresult *estore_history(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section);
 
 #endif

@@ -47,10 +47,11 @@ struct tc_version {
 /* Column where section i's five state columns start in read_entry's row. */
 int tcache_entry_column(const struct tc_version *v, size_t section);
 
-/* The cached version, loaded and prepared on a miss. NULL with a problem (404 when the
- * template has no such version). The result lives until the worker exits or evicts it, which
+/* The cached version, loaded and prepared on a miss (a is where the load works; the version
+ * lives in its own arena). NULL with e (DB_NOT_FOUND when the template has no such version). The result lives until the worker exits or evicts it, which
  * happens only inside a later tcache_get: do not keep it across requests. */
-struct tc_version *tcache_get(struct request *r, const char *key, int version);
+struct tc_version *tcache_get(
+    struct db *db, struct arena *a, struct db_error *e, const char *key, int version);
 
 /* The section of a cached version by key, or NULL. */
 const struct tc_section *tcache_section(const struct tc_version *v, const char *key);

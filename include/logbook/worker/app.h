@@ -3,11 +3,12 @@
 #define LOGBOOK_APP_H
 
 #include "logbook/core/config.h"
-#include "logbook/store/db.h"
+
+struct db;
 
 struct app {
 	struct config cfg;
-	struct db     db;
+	struct db    *db;       /* the worker's one connection (store/db.h) */
 	unsigned long requests; /* answered since start */
 };
 

@@ -1,0 +1,43 @@
+/* access_log.c — the access line of each finished request; see http.h. */
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logbook/core/log.h"
+#include "logbook/http/http.h"
+
+/* Client-controlled text (path, token subject) must not forge extra log lines or fields. */
+static void
+put_safe(const char *s)
+{
+	for (; *s != '\0'; s++)
+		fputc((unsigned char)*s <= ' ' || *s == '"' || *s == 0x7f ? '?' : *s, stderr);
+}
+
+void
+log_request(const struct request *r)
+{
+	struct timespec now;
+	uint64_t        ns;
+	char            ts[40];
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - r->start_ns;
+	log_stamp(ts, sizeof(ts));
+	fprintf(stderr, "%s access pid=%d req=%s method=", ts, (int)getpid(), r->request_id);
+	put_safe(r->method);
+	fputs(" path=", stderr);
+	put_safe(r->path);
+	fprintf(stderr, " status=%d ms=%.3f user=", r->status, (double)ns / 1e6);
+	put_safe(r->user != NULL ? r->user->sub : "-");
+	if (r->problem.status != 0) {
+		fprintf(stderr, " problem=%s at=%s:%d",
+		    r->problem.slug != NULL ? r->problem.slug : "-",
+		    r->problem.func != NULL ? r->problem.func : "-", r->problem.line);
+		if (r->problem.sqlstate[0] != '\0')
+			fprintf(stderr, " sqlstate=%s", r->problem.sqlstate);
+		if (r->problem.status >= 500 && r->problem.detail != NULL)
+			fprintf(stderr, " detail=\"%s\"", r->problem.detail);
+	}
+	fputc('\n', stderr);
+}
