@@ -2,24 +2,25 @@
 #include <stdio.h>
 
 #include "logbook/ctl/ctl.h"
+#include "logbook/store/db.h"
 #include "logbook/store/migrate.h"
 
 int
 ctl_migrate(struct config *cfg, int argc, char **argv)
 {
-	PGconn *conn;
-	char    err[1024];
-	int     n;
+	struct db db;
+	char      err[1024];
+	int       n;
 
 	(void)argv;
 	if (argc != 1) {
 		fprintf(stderr, "usage: logbookctl migrate\n");
 		return 2;
 	}
-	if ((conn = ctl_connect(cfg->db_migrate_conninfo)) == NULL)
+	if (ctl_connect(&db, cfg->db_migrate_conninfo) != 0)
 		return 1;
-	n = migrate_apply(conn, err, sizeof(err));
-	PQfinish(conn);
+	n = migrate_apply(db.conn, err, sizeof(err));
+	db_close(&db);
 	if (n < 0) {
 		fprintf(stderr, "logbookctl: migration failed, nothing applied: %s", err);
 		return 1;

@@ -4,7 +4,11 @@
 
 #include "logbook/auth/password.h"
 #include "logbook/auth/roles.h"
+#include "logbook/core/arena.h"
 #include "logbook/ctl/ctl.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
+#include "logbook/store/user_store.h"
 
 static int
 read_password_file(const char *path, char *buf, size_t len)
@@ -34,22 +38,14 @@ roles_array(const char *csv, char *out, size_t len)
 int
 ctl_user(struct config *cfg, int argc, char **argv)
 {
-	static const char sql[] =
-	    "WITH u AS (INSERT INTO users (username, name, roles, password_hash) VALUES ($1, $2, $3, $4)"
-	    " ON CONFLICT (username) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles,"
-	    " password_hash = EXCLUDED.password_hash, disabled = false, revision = users.revision + 1,"
-	    " updated_at = now() RETURNING username, name, roles, (xmax = 0) AS created)"
-	    " INSERT INTO audit_pending (actor, action, object_type, object_id, after)"
-	    " SELECT 'cli:' || current_user, CASE WHEN created THEN 'create' ELSE 'update' END, 'user',"
-	    " username, jsonb_build_object('username', username, 'name', name, 'roles', roles)"
-	    " FROM u RETURNING object_id, action";
-	const char *username, *name = "", *password = NULL, *roles_csv = "", *bad;
-	const char *params[4];
-	char        pwbuf[1024], hash[PASSWORD_HASH_MAX], roles[512];
-	unsigned    mask;
-	PGconn     *conn;
-	PGresult   *res;
-	int         i, rc = 1;
+	const char        *username, *name = "", *password = NULL, *roles_csv = "", *bad;
+	char               pwbuf[1024], hash[PASSWORD_HASH_MAX], roles[512];
+	unsigned           mask;
+	struct db          db;
+	struct db_error    e;
+	struct arena       a;
+	struct audit_actor who = { 0 };
+	int                i, rc;
 
 	if (argc < 3 || strcmp(argv[1], "add") != 0)
 		goto usage;
@@ -83,23 +79,22 @@ ctl_user(struct config *cfg, int argc, char **argv)
 		return 1;
 	}
 	roles_array(roles_csv, roles, sizeof(roles));
-	if ((conn = ctl_connect(cfg->db_migrate_conninfo)) == NULL)
+	if (ctl_connect(&db, cfg->db_migrate_conninfo) != 0)
 		return 1;
-	params[0] = username;
-	params[1] = name;
-	params[2] = roles;
-	params[3] = hash;
-	res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fprintf(stderr, "logbookctl: %s", PQresultErrorMessage(res));
+	arena_init(&a);
+	/* The same audit writer as the API's, with the database role as actor. */
+	who.sub = arena_printf(&a, "cli:%s", db_user(&db));
+	rc = ustore_upsert(&db, &a, &e, &who, username, name, roles, hash);
+	if (rc < 0)
+		fprintf(stderr, "logbookctl: %s\n",
+		    e.message != NULL ? e.message : db_class_name(e.cls));
 	else {
-		printf("user %s: %sd\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-		PQclear(PQexec(conn, "SELECT audit_seal()")); /* chain the audit row now */
-		rc = 0;
+		printf("user %s: %s\n", username, rc ? "created" : "updated");
+		audit_seal_now(&db, &a, &e); /* chain the audit row now */
 	}
-	PQclear(res);
-	PQfinish(conn);
-	return rc;
+	arena_destroy(&a);
+	db_close(&db);
+	return rc < 0 ? 1 : 0;
 usage:
 	fprintf(stderr,
 	    "usage: logbookctl user add NAME (--password P | --password-file F) "

@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "logbook/auth/jwt.h"
+#include "logbook/core/arena.h"
 #include "logbook/core/config.h"
 #include "logbook/ctl/ctl.h"
+#include "logbook/store/db.h"
 #include "logbook/store/migrate.h"
 
 static int
@@ -45,19 +47,21 @@ usage(void)
 	return 2;
 }
 
-PGconn *
-ctl_connect(const char *conninfo)
+int
+ctl_connect(struct db *db, const char *conninfo)
 {
-	PGconn *conn = PQconnectdb(conninfo);
+	struct arena    a;
+	struct db_error e;
 
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(
-		    stderr, "logbookctl: cannot connect to the database: %s", PQerrorMessage(conn));
-		PQfinish(conn);
-		return NULL;
+	/* db_open says why on stderr (log_msg) when it cannot connect. */
+	if (db_open(db, conninfo, 0, "logbookctl") != 0) {
+		fprintf(stderr, "logbookctl: cannot connect to the database\n");
+		return -1;
 	}
-	PQclear(PQexec(conn, "SET TimeZone = 'UTC'; SET client_min_messages = warning"));
-	return conn;
+	arena_init(&a);
+	db_exec_sql(db, &a, &e, "SET client_min_messages = warning", 0, NULL);
+	arena_destroy(&a);
+	return 0;
 }
 
 int

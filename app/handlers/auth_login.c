@@ -10,26 +10,8 @@
 #include "logbook/http/http.h"
 #include "logbook/store/audit_append.h"
 #include "logbook/store/db.h"
+#include "logbook/store/user_store.h"
 #include "logbook/worker/app.h"
-
-DB_STMT(
-    stmt_login_user, "SELECT password_hash, name, roles, disabled FROM users WHERE username = $1");
-
-/* Splits a PostgreSQL text[] of plain role names ("{admin,author}") in place. */
-static int
-split_roles(char *s, const char **out, int max)
-{
-	int   n = 0;
-	char *tok, *save = NULL;
-
-	if (*s == '{')
-		s++;
-	s[strcspn(s, "}")] = '\0';
-	for (tok = strtok_r(s, ",", &save); tok != NULL && n < max;
-	     tok = strtok_r(NULL, ",", &save))
-		out[n++] = tok;
-	return n;
-}
 
 static int
 login_failed(struct request *r, const char *username)
@@ -51,11 +33,10 @@ int
 handle_login(struct request *r)
 {
 	struct json_object *in, *body;
-	const char         *username = NULL, *password = NULL, *roles[JWT_MAX_ROLES];
-	const char         *params[1];
-	PGresult           *res;
-	char               *token, *roles_text;
-	int                 nroles, ok;
+	const char         *username = NULL, *password = NULL;
+	struct login_row    row = { 0 };
+	char               *token;
+	int                 found, ok;
 	struct audit_event  ev = { .action = "login", .object_type = "session" };
 
 	if (request_json_object(r, &in) != 0)
@@ -69,17 +50,15 @@ handle_login(struct request *r)
 			problem_add_error(r, "password", "required", "is required");
 		return PROBLEM(r, 422, "validation", "username and password are required strings");
 	}
-	params[0] = username;
-	if ((res = db_exec(STORE(r), &stmt_login_user, 1, params)) == NULL)
+	if ((found = ustore_login(STORE(r), username, &row)) < 0)
 		return -1;
-	ok = password_verify(password, PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : NULL);
-	if (!ok || strcmp(PQgetvalue(res, 0, 3), "t") == 0)
+	ok = password_verify(password, found == 1 ? row.password_hash : NULL);
+	if (!ok || row.disabled)
 		return login_failed(r, username);
 
-	roles_text = arena_strdup(r->arena, PQgetvalue(res, 0, 2));
-	nroles = split_roles(roles_text, roles, JWT_MAX_ROLES);
-	token = jwt_mint_token(&r->app->cfg.jwt, username, PQgetvalue(res, 0, 1), roles, nroles,
-	    time(NULL), r->app->cfg.token_ttl);
+	token = jwt_mint_token(&r->app->cfg.jwt, username, row.name, row.roles,
+	    row.nroles < JWT_MAX_ROLES ? row.nroles : JWT_MAX_ROLES, time(NULL),
+	    r->app->cfg.token_ttl);
 	if (token == NULL)
 		return PROBLEM(r, 503, "login-unavailable",
 		    "this server has no signing key, so it cannot issue tokens");

@@ -49,67 +49,63 @@ entry_id_param(struct request *r, const char *id)
 static int
 entry_reply(struct request *r, int status, const char *id)
 {
-	PGresult           *meta, *row;
+	struct entry_row    meta;
+	struct entry_read   e;
 	struct tc_version  *v;
 	struct json_object *body, *sections;
 	char                key[41];
-	int                 version, col;
+	int                 version, found;
 	size_t              s, t;
 
 	if ((version = entry_versions_get(id, key)) == 0) {
-		if ((meta = estore_entry(STORE(r), id)) == NULL)
+		if ((found = estore_entry(STORE(r), id, &meta)) < 0)
 			return -1;
-		if (PQntuples(meta) == 0)
+		if (found == 0)
 			return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
-		snprintf(key, sizeof(key), "%s", PQgetvalue(meta, 0, 1));
-		version = atoi(PQgetvalue(meta, 0, 2));
+		snprintf(key, sizeof(key), "%s", meta.template_key);
+		version = meta.template_version;
 		entry_versions_put(id, key, version);
 	}
-	if ((v = tcache_get(STORE(r), key, version)) == NULL)
+	if ((v = tcache_get(STORE(r), key, version)) == NULL ||
+	    (found = tcache_read_entry(STORE(r), v, id, &e)) < 0)
 		return -1;
-	v->read_entry_params[0] = id;
-	if ((row = db_exec(STORE(r), &v->read_entry, (int)v->def->nsections + 1,
-		 v->read_entry_params)) == NULL)
-		return -1;
-	if (PQntuples(row) == 0)
+	if (found == 0)
 		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
 	/* A remembered version can only be wrong if a create this worker saw never committed and
 	 * the id came back under another template: read again the slow way. */
-	if (strcmp(PQgetvalue(row, 0, 0), key) != 0 || atoi(PQgetvalue(row, 0, 1)) != version) {
-		entry_versions_put(id, PQgetvalue(row, 0, 0), atoi(PQgetvalue(row, 0, 1)));
+	if (strcmp(e.template_key, key) != 0 || e.template_version != version) {
+		entry_versions_put(id, e.template_key, e.template_version);
 		return entry_reply(r, status, id);
 	}
 
 	sections = json_object_new_object();
 	for (s = 0; s < v->def->nsections; s++) {
-		const struct tpl_section *sd = &v->def->sections[s];
-		struct json_object       *data, *tables = json_object_new_object();
+		const struct tpl_section  *sd = &v->def->sections[s];
+		const struct section_read *sr = &e.sections[s];
+		struct json_object        *data, *tables = json_object_new_object();
 
-		col = tcache_entry_column(v, s);
-		if (PQgetisnull(
-			row, 0, col)) /* cannot happen: sections are created with the entry */
+		if (!sr->present) { /* cannot happen: sections are created with the entry */
+			json_object_put(tables);
 			continue;
-		data = entry_data_from_array(sd, db_value(row, 0, col + 5));
+		}
+		data = entry_data_from_array(sd, sr->fields);
 		for (t = 0; t < sd->ntables; t++)
 			json_object_object_add(tables, sd->tables[t].key,
-			    entry_rows_from_json(
-				&sd->tables[t], db_value(row, 0, col + 6 + (int)t)));
+			    entry_rows_from_json(&sd->tables[t], sr->tables[t]));
 		json_object_object_add(sections, sd->key,
-		    entry_section_json(r, PQgetvalue(row, 0, col), PQgetvalue(row, 0, col + 1),
-			PQgetvalue(row, 0, col + 2), PQgetvalue(row, 0, col + 3),
-			PQgetvalue(row, 0, col + 4), data, tables));
+		    entry_section_json(r, sr->state, sr->revision, sr->etag, sr->updated_by,
+			sr->updated_at, data, tables));
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "id", json_object_new_string(id));
-	json_object_object_add(body, "template", json_object_new_string(PQgetvalue(row, 0, 0)));
-	json_object_object_add(
-	    body, "template_version", json_object_new_int(atoi(PQgetvalue(row, 0, 1))));
-	json_object_object_add(body, "title", json_object_new_string(PQgetvalue(row, 0, 2)));
-	json_object_object_add(body, "created_by", json_object_new_string(PQgetvalue(row, 0, 3)));
+	json_object_object_add(body, "template", json_object_new_string(e.template_key));
+	json_object_object_add(body, "template_version", json_object_new_int(e.template_version));
+	json_object_object_add(body, "title", json_object_new_string(e.title));
+	json_object_object_add(body, "created_by", json_object_new_string(e.created_by));
 	json_object_object_add(body, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(row, 0, 4))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, e.created_at)));
 	json_object_object_add(body, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(row, 0, 5))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, e.updated_at)));
 	json_object_object_add(body, "sections", sections);
 	return reply_json(r, status, body);
 }
@@ -155,7 +151,7 @@ handle_entries_create(struct request *r)
 	struct json_object      *in;
 	const char              *id = NULL, *title = "";
 	char                    *generated;
-	PGresult                *res;
+	int                      version;
 	struct audit_event       ev = { .action = "create", .object_type = "entry" };
 
 	/* Both members are optional, so an empty body means {}. */
@@ -184,17 +180,16 @@ handle_entries_create(struct request *r)
 		id = lower;
 	}
 	if (db_begin(STORE(r)) != 0 ||
-	    (res = estore_create(STORE(r), id, r->params[0], title, r->user->sub)) == NULL)
+	    (version = estore_create(STORE(r), id, r->params[0], title, r->user->sub)) < 0)
 		return -1;
-	if (PQntuples(res) == 0)
+	if (version == 0)
 		return create_refused(r, id, r->params[0]);
 	/* If the transaction then fails, the remembered version only ever answers for this id. */
-	entry_versions_put(id, r->params[0], atoi(PQgetvalue(res, 0, 0)));
+	entry_versions_put(id, r->params[0], version);
 	ev.object_id = id;
 	ev.after = json_own(r, json_object_new_object());
 	json_object_object_add(ev.after, "template", json_object_new_string(r->params[0]));
-	json_object_object_add(
-	    ev.after, "template_version", json_object_new_int(atoi(PQgetvalue(res, 0, 0))));
+	json_object_object_add(ev.after, "template_version", json_object_new_int(version));
 	json_object_object_add(ev.after, "title", json_object_new_string(title));
 	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;

@@ -1,4 +1,4 @@
-/* entry_json.c — see entry_json.h. */
+/* entry_view.c — see entry_view.h. */
 #include "logbook/handlers/entry_view.h"
 
 #include <json-c/json.h>
@@ -116,35 +116,29 @@ entry_value_json(enum field_type t, const char *text)
 }
 
 struct json_object *
-entry_data_from_row(const struct tpl_section *s, PGresult *res)
+entry_data_from_texts(const struct tpl_section *s, const char *const *texts)
 {
 	struct json_object *data = json_object_new_object();
 	size_t              i;
-	int                 has = res != NULL && PQntuples(res) == 1;
 
 	for (i = 0; i < s->nfields; i++)
 		json_object_object_add(data, s->fields[i].key,
-		    has && !PQgetisnull(res, 0, (int)i + 1)
-			? entry_value_json(s->fields[i].type, PQgetvalue(res, 0, (int)i + 1))
-			: NULL);
+		    texts != NULL ? entry_value_json(s->fields[i].type, texts[i]) : NULL);
 	return data;
 }
 
 struct json_object *
-entry_rows_from_result(const struct tpl_table *t, PGresult *res)
+entry_rows_from_texts(const struct tpl_table *t, const struct text_rows *in)
 {
 	struct json_object *rows = json_object_new_array();
-	int                 r, n = res != NULL ? PQntuples(res) : 0;
-	size_t              c;
+	size_t              r, c;
 
-	for (r = 0; r < n; r++) {
+	for (r = 0; r < in->nrows; r++) {
 		struct json_object *row = json_object_new_object();
 
 		for (c = 0; c < t->ncolumns; c++)
 			json_object_object_add(row, t->columns[c].key,
-			    PQgetisnull(res, r, (int)c)
-				? NULL
-				: entry_value_json(t->columns[c].type, PQgetvalue(res, r, (int)c)));
+			    entry_value_json(t->columns[c].type, in->cells[r * t->ncolumns + c]));
 		json_object_array_add(rows, row);
 	}
 	return rows;

@@ -4,10 +4,7 @@
 
 #include "logbook/handlers/handlers.h"
 #include "logbook/http/http.h"
-#include "logbook/store/db.h"
 #include "logbook/store/migrate.h"
-
-DB_STMT(stmt_schema_version, "SELECT coalesce(max(version), 0) FROM schema_migrations");
 
 int
 handle_healthz(struct request *r)
@@ -22,17 +19,15 @@ int
 handle_readyz(struct request *r)
 {
 	struct json_object *body;
-	PGresult           *res;
 	int                 version;
 
-	if ((res = db_exec(STORE(r), &stmt_schema_version, 0, NULL)) == NULL) {
+	if (migrate_current(STORE(r), &version) != 0) {
 		/* Not ready is not an error of ours: whatever the database said, answer 503. */
 		request_db_problem(r);
 		r->problem.status = 503;
 		r->problem.slug = "not-ready";
 		return -1;
 	}
-	version = atoi(PQgetvalue(res, 0, 0));
 	if (version != migrate_latest())
 		return PROBLEM(r, 503, "not-ready",
 		    "the schema is at version %d; this build needs %d", version, migrate_latest());

@@ -1,10 +1,10 @@
 /* sections.c — saving a section, moving it through the workflow, and its history.
  *
- * Both writes take two round trips to the database: one to read the section's state and
- * template version, one pipelined batch for the whole change (BEGIN, section_claim(), data,
- * history, audit); dispatch then commits. section_claim() re-checks the ETag and the state
- * under the row lock, so of many concurrent writers exactly one wins and the others get
- * 412 or 409 with nothing changed. */
+ * Both writes take at most two round trips to the database: one to read the section's state
+ * and template version (a save skips it when this worker knows the entry), one pipelined batch
+ * for the whole change, commit included (section_store.h). section_claim() re-checks the ETag
+ * and the state under the row lock, so of many concurrent writers exactly one wins and the
+ * others get 412 or 409 with nothing changed. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +18,16 @@
 #include "logbook/handlers/handlers.h"
 #include "logbook/http/http.h"
 #include "logbook/store/audit_append.h"
-#include "logbook/store/audit_context.h"
 #include "logbook/store/db.h"
 #include "logbook/store/entry_store.h"
 #include "logbook/store/entry_versions.h"
+#include "logbook/store/section_store.h"
 #include "logbook/store/template_cache.h"
-#include "logbook/worker/app.h"
 
 struct section_ctx {
 	const char              *id, *section;
-	PGresult                *row; /* estore_section() */
+	struct section_row       row;
+	int                      loaded; /* row was read (section_load) */
 	struct tc_version       *version;
 	const struct tc_section *cs;
 	const char              *etag; /* the If-Match value to claim with; NULL for "*" */
@@ -37,23 +37,23 @@ struct section_ctx {
 static int
 section_load(struct request *r, struct section_ctx *c)
 {
-	const char *current;
+	int found;
 
 	c->id = r->params[0];
 	c->section = r->params[1];
 	if (entry_id_param(r, c->id) != 0 ||
-	    (c->row = estore_section(STORE(r), c->id, c->section)) == NULL)
+	    (found = sstore_section(STORE(r), c->id, c->section, &c->row)) < 0)
 		return -1;
-	if (PQntuples(c->row) == 0)
+	if (found == 0)
 		return PROBLEM(
 		    r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
-	current = PQgetvalue(c->row, 0, 3);
-	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", current), "the section") != 0)
+	c->loaded = 1;
+	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", c->row.etag), "the section") != 0)
 		return -1;
-	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : current;
-	entry_versions_put(c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
-	if ((c->version = tcache_get(
-		 STORE(r), PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
+	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : c->row.etag;
+	entry_versions_put(c->id, c->row.template_key, c->row.template_version);
+	if ((c->version = tcache_get(STORE(r), c->row.template_key, c->row.template_version)) ==
+	    NULL)
 		return -1;
 	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
 		return PROBLEM(r, 404, "not-found", "section '%s' is not in version %d of '%s'",
@@ -63,7 +63,7 @@ section_load(struct request *r, struct section_ctx *c)
 
 /* For a save: when this worker knows the entry's template version, nothing needs reading
  * first, since section_claim() checks the ETag and the state under the row lock anyway. Else
- * the full section_load(). c->row stays NULL on the quick path. */
+ * the full section_load(). c->loaded stays 0 on the quick path. */
 static int
 section_load_for_save(struct request *r, struct section_ctx *c)
 {
@@ -99,45 +99,6 @@ section_load_for_save(struct request *r, struct section_ctx *c)
 	return 0;
 }
 
-/* The first statements of every write batch: BEGIN, the audit context, section_claim(). */
-static int
-batch_start(struct request *r, struct db_batch *b, struct section_ctx *c, const char *from,
-    const char *to, const char *action)
-{
-	const char **claim = arena_alloc(r->arena, 7 * sizeof(*claim));
-
-	claim[0] = c->id;
-	claim[1] = c->section;
-	claim[2] = c->etag;
-	claim[3] = r->user->sub;
-	claim[4] = from;
-	claim[5] = to;
-	claim[6] = action;
-	db_batch_init(b, r->arena);
-	db_batch_add_sql(b, "BEGIN", 0, NULL);
-	db_batch_add(b, &audit_context_stmt, 2, audit_context_values(r->arena, request_actor(r)));
-	return db_batch_add(b, &estore_claim, 7, claim);
-}
-
-/* The history row: data and tables as they are after this step (NULL keeps them out). */
-static void
-batch_history(struct request *r, struct db_batch *b, struct section_ctx *c, const char *action,
-    const char *from, const char *to, const char *comment, const char *data, const char *tables)
-{
-	const char **h = arena_alloc(r->arena, 9 * sizeof(*h));
-
-	h[0] = c->id;
-	h[1] = c->section;
-	h[2] = action;
-	h[3] = from;
-	h[4] = to;
-	h[5] = r->user->sub;
-	h[6] = comment;
-	h[7] = data;
-	h[8] = tables;
-	db_batch_add(b, &estore_history_insert, 9, h);
-}
-
 static const char *
 json_text(struct request *r, struct json_object *o)
 {
@@ -170,28 +131,16 @@ rows_json(struct request *r, const struct tpl_table *t, const struct table_value
 	return json_text(r, rows);
 }
 
-/* The caller's roles as a PostgreSQL text[] literal, for audit rows. */
-static const char *
-user_roles_array(struct request *r)
-{
-	const char *roles[JWT_MAX_ROLES];
-	int         n;
-
-	for (n = 0; n < r->user->nroles; n++)
-		roles[n] = r->user->roles[n];
-	return pg_text_array(r->arena, roles, n);
-}
-
 static int
-reply_section(struct request *r, PGresult *claim, const char *updated_by, struct json_object *data,
-    struct json_object *tables)
+reply_section(struct request *r, const struct section_claim *claim, const char *updated_by,
+    struct json_object *data, struct json_object *tables)
 {
-	const char *etag = arena_printf(r->arena, "\"%s\"", PQgetvalue(claim, 0, 1));
+	const char *etag = arena_printf(r->arena, "\"%s\"", claim->etag);
 
 	reply_header(r, "ETag", etag);
 	return reply_json(r, 200,
-	    entry_section_json(r, PQgetvalue(claim, 0, 2), PQgetvalue(claim, 0, 0),
-		PQgetvalue(claim, 0, 1), updated_by, PQgetvalue(claim, 0, 3), data, tables));
+	    entry_section_json(r, claim->state, claim->revision, claim->etag, updated_by,
+		claim->updated_at, data, tables));
 }
 
 /* A value the version's field accepts but the column, changed by a later version, cannot
@@ -199,67 +148,59 @@ reply_section(struct request *r, PGresult *claim, const char *updated_by, struct
  * lost, so it is rolled back first and each value is tried against the column's type as the
  * table has it now. Always returns -1. */
 static int
-unfit_fields(struct request *r, const struct db_batch *b, const struct tc_section *cs, int upsert)
+unfit_fields(struct request *r, const struct tc_section *cs, const char *fields_json)
 {
 	const struct tpl_section *s = cs->def;
-	PGconn                   *conn = r->db->conn;
-	const char *const        *p = b->items[upsert].values;
-	struct json_object       *vals = json_tokener_parse(p[2]);
+	struct json_object       *vals = json_own(r, json_tokener_parse(fields_json));
+	struct db_error           ignored;
 	size_t                    i;
 
 	db_rollback(r->db);
 	for (i = 0; vals != NULL && i < s->nfields; i++) {
 		struct json_object *v;
-		const char         *q[3];
-		PGresult           *res;
 
 		if (!json_object_object_get_ex(vals, s->fields[i].key, &v) || v == NULL)
 			continue;
-		/* Parameters only: the value, the table, the column; the type comes back typed. */
-		q[0] = json_object_get_string(v);
-		q[1] = cs->ident;
-		q[2] = s->fields[i].key;
-		res = PQexecParams(conn, "SELECT public.lb_value_fits($1, $2::regclass, $3)", 3,
-		    NULL, q, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 'f')
+		if (sstore_value_fits(r->db, r->arena, &ignored, cs->ident, s->fields[i].key,
+			json_object_get_string(v)) == 0)
 			problem_add_error(r, arena_printf(r->arena, "data.%s", s->fields[i].key),
 			    "type",
 			    "the column no longer holds this value (a later template version changed its type)");
-		PQclear(res);
 	}
-	json_object_put(vals);
 	return -1;
 }
 
 /* A constraint of the generated tables that the definition does not know (added by an
  * operator, say) refused the save: the whole batch rolls back, and the problem says which
- * part of the body it was about. The first statement without a result is the one that
- * failed (the pipeline aborts everything after it). Always returns -1. */
+ * part of the body it was about (the store names the statement that failed). Always -1. */
 static int
-constraint_error(struct request *r, const struct db_batch *b, const struct tc_section *cs,
-    int upsert, const int *inserts)
+constraint_error(struct request *r, const struct tc_section *cs, const char *fields_json,
+    const struct save_failure *f)
 {
 	const struct tpl_section *s = cs->def;
-	int                       failed;
-	size_t                    i;
 
-	if (b->res == NULL)
-		return -1;
-	for (failed = 0; failed < b->n && b->res[failed] != NULL; failed++)
-		;
-	if (failed == upsert && strncmp(r->dberr.sqlstate, "22", 2) == 0)
-		return unfit_fields(r, b, cs, upsert);
+	if (f->data && strncmp(r->dberr.sqlstate, "22", 2) == 0)
+		return unfit_fields(r, cs, fields_json);
 	if (strncmp(r->dberr.sqlstate, "23", 2) != 0)
 		return -1;
-	if (failed == upsert)
+	if (f->data)
 		problem_add_error(r, "data", "constraint",
 		    "a value breaks a constraint of the section's database table");
-	for (i = 0; i < s->ntables; i++)
-		if (failed == inserts[i])
-			problem_add_error(r, arena_printf(r->arena, "tables.%s", s->tables[i].key),
-			    "constraint",
-			    "a row breaks a constraint of the table's database table");
+	if (f->table >= 0)
+		problem_add_error(r, arena_printf(r->arena, "tables.%s", s->tables[f->table].key),
+		    "constraint", "a row breaks a constraint of the table's database table");
 	return -1;
+}
+
+/* Who takes the step: the signed-in user, claiming with c->etag. */
+static struct section_step
+section_step(struct request *r, const struct section_ctx *c, const char *from, const char *to,
+    const char *action, const char *comment)
+{
+	struct section_step step = { c->id, c->section, c->etag, from, to, action, comment,
+		request_actor(r) };
+
+	return step;
 }
 
 int
@@ -269,17 +210,19 @@ handle_section_save(struct request *r)
 	struct json_object       *body, *data, *tables, *after;
 	struct verr_list          errs;
 	struct section_values     vals;
-	struct db_batch           b;
+	struct section_save       sv;
+	struct section_step       step;
+	struct section_claim      claim;
+	struct save_failure       failed;
 	const struct tpl_section *s;
-	const char              **audit, **fields;
-	int                       claim, upsert, *inserts;
+	const char              **rows;
 	size_t                    i;
 
 	if (request_json_object(r, &body) != 0 || section_load_for_save(r, &c) != 0)
 		return -1;
-	if (c.row != NULL && strcmp(PQgetvalue(c.row, 0, 2), "draft") != 0)
+	if (c.loaded && strcmp(c.row.state, "draft") != 0)
 		return PROBLEM(r, 409, "invalid-state",
-		    "the section is %s: only a draft can be saved", PQgetvalue(c.row, 0, 2));
+		    "the section is %s: only a draft can be saved", c.row.state);
 	s = c.cs->def;
 	verr_init(&errs, r->arena);
 	if (section_values_check(s, body, &errs, &vals) != 0) {
@@ -292,53 +235,26 @@ handle_section_save(struct request *r)
 	}
 	data = json_own(r, entry_data_from_values(s, &vals));
 	tables = json_own(r, entry_tables_from_values(s, &vals));
-
-	claim = batch_start(r, &b, &c, "draft", "draft", "save");
-	fields = arena_alloc(r->arena, 3 * sizeof(*fields));
-	fields[0] = c.id;
-	fields[1] = c.section;
-	fields[2] = json_text(r, json_own(r, texts_object(s->fields, s->nfields, vals.fields)));
-	upsert = db_batch_add(&b, (struct db_stmt *)&c.cs->upsert, 3, fields);
-	inserts = arena_alloc(r->arena, (s->ntables + 1) * sizeof(*inserts));
-	for (i = 0; i < s->ntables; i++) {
-		const struct tc_table *ct = &c.cs->tables[i];
-		const char           **rows;
-		const char           **idp = arena_alloc(r->arena, sizeof(*idp));
-
-		*idp = c.id;
-		inserts[i] = -1;
-		/* Table rows are replaced as a whole, inside the same transaction. */
-		db_batch_add(&b, (struct db_stmt *)&ct->delete_rows, 1, idp);
-		if (vals.tables[i].nrows == 0)
-			continue;
-		rows = arena_alloc(r->arena, 2 * sizeof(*rows));
-		rows[0] = c.id;
-		rows[1] = rows_json(r, ct->def, &vals.tables[i]);
-		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, 2, rows);
-	}
-	batch_history(
-	    r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
-	/* The audit row goes out with COMMIT (db_defer): the chain stays locked only that long. */
 	after = json_own(r, json_object_new_object());
 	json_object_object_foreach(data, dk, dv)
 	    json_object_object_add(after, dk, json_object_get(dv));
 	json_object_object_foreach(tables, tk, tv)
 	    json_object_object_add(after, tk, json_object_get(tv));
-	audit = arena_alloc(r->arena, 8 * sizeof(*audit));
-	audit[0] = r->user->sub;
-	audit[1] = user_roles_array(r);
-	audit[2] = c.id;
-	audit[3] = c.section;
-	audit[4] = r->request_id;
-	audit[5] = r->client_ip;
-	audit[6] = r->user_agent;
-	audit[7] = json_text(r, after);
-	db_defer(r->db, r->arena, &estore_audit_save, 8, audit);
+	rows = arena_zalloc(r->arena, (s->ntables + 1) * sizeof(*rows));
+	for (i = 0; i < s->ntables; i++)
+		if (vals.tables[i].nrows > 0)
+			rows[i] = rows_json(r, &s->tables[i], &vals.tables[i]);
+	sv.fields = json_text(r, json_own(r, texts_object(s->fields, s->nfields, vals.fields)));
+	sv.rows = rows;
+	sv.data = json_text(r, data);
+	sv.tables = json_text(r, tables);
+	sv.audit_after = json_text(r, after);
+	step = section_step(r, &c, "draft", "draft", "save", NULL);
 	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
-	if (db_batch_commit(STORE(r), &b) != 0)
-		return constraint_error(r, &b, c.cs, upsert, inserts);
+	if (sstore_save(STORE(r), c.cs, &step, &sv, &claim, &failed) != 0)
+		return constraint_error(r, c.cs, sv.fields, &failed);
 	return reply_section(
-	    r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
+	    r, &claim, r->user->sub, json_object_get(data), json_object_get(tables));
 }
 
 /* What a workflow verdict means for the client. */
@@ -374,11 +290,11 @@ handle_section_transition(struct request *r)
 	struct section_ctx        c = { 0 };
 	struct json_object       *body, *before, *after, *data, *tables;
 	const char               *action = NULL, *comment = NULL, *state, *submitter, *to;
-	const char              **idp;
 	struct audit_event        ev = { .object_type = "entry" };
 	struct wf_decision        d;
-	struct db_batch           b;
-	int                       claim, read, *reads;
+	struct section_step       step;
+	struct section_claim      claim;
+	struct section_texts      texts;
 	size_t                    t;
 	const struct tpl_section *s;
 
@@ -392,8 +308,8 @@ handle_section_transition(struct request *r)
 		return PROBLEM(r, 422, "validation", "the transition is not valid");
 	if (section_load(r, &c) != 0)
 		return -1;
-	state = PQgetvalue(c.row, 0, 2);
-	submitter = db_value(c.row, 0, 5);
+	state = c.row.state;
+	submitter = c.row.submitted_by;
 	d = wf_decide(c.version->def->workflow, r->user->role_mask,
 	    submitter != NULL && strcmp(submitter, r->user->sub) == 0,
 	    (enum section_state)section_state_from_name(state), tpl_action_from_name(action),
@@ -403,15 +319,6 @@ handle_section_transition(struct request *r)
 	to = section_state_name(d.to);
 	s = c.cs->def;
 
-	claim = batch_start(r, &b, &c, state, to, action);
-	batch_history(r, &b, &c, action, state, to, comment, NULL, NULL);
-	/* The reply carries the section's data, read in the same round trip. */
-	idp = arena_alloc(r->arena, sizeof(*idp));
-	*idp = c.id;
-	read = db_batch_add(&b, (struct db_stmt *)&c.cs->read, 1, idp);
-	reads = arena_alloc(r->arena, (s->ntables + 1) * sizeof(*reads));
-	for (t = 0; t < s->ntables; t++)
-		reads[t] = db_batch_add(&b, (struct db_stmt *)&c.cs->tables[t].read, 1, idp);
 	before = json_own(r, json_object_new_object());
 	json_object_object_add(before, "state", json_object_new_string(state));
 	after = json_own(r, json_object_new_object());
@@ -423,54 +330,52 @@ handle_section_transition(struct request *r)
 	ev.action = action;
 	ev.before = before;
 	ev.after = after;
-	audit_append(STORE(r), request_actor(r), &ev);
-	if (db_batch_commit(STORE(r), &b) != 0)
+	step = section_step(r, &c, state, to, action, comment);
+	if (sstore_transition(STORE(r), c.cs, &step, &ev, &claim, &texts) != 0)
 		return -1;
-	data = entry_data_from_row(s, b.res[read]);
+	data = entry_data_from_texts(s, texts.fields);
 	tables = json_object_new_object();
 	for (t = 0; t < s->ntables; t++)
 		json_object_object_add(tables, s->tables[t].key,
-		    entry_rows_from_result(&s->tables[t], b.res[reads[t]]));
-	return reply_section(r, b.res[claim], r->user->sub, data, tables);
+		    entry_rows_from_texts(&s->tables[t], &texts.tables[t]));
+	return reply_section(r, &claim, r->user->sub, data, tables);
 }
 
 int
 handle_section_history(struct request *r)
 {
 	struct json_object *body, *items;
-	PGresult           *res;
-	int                 i;
+	struct history_row *rows;
+	struct section_row  exists;
+	int                 i, n, found;
 
 	if (entry_id_param(r, r->params[0]) != 0 ||
-	    (res = estore_history(STORE(r), r->params[0], r->params[1])) == NULL)
+	    (n = sstore_history(STORE(r), r->params[0], r->params[1], &rows)) < 0)
 		return -1;
 	/* A section nobody has saved or moved yet has an empty history; an unknown one is 404. */
-	if (PQntuples(res) == 0) {
-		PGresult *exists = estore_section(STORE(r), r->params[0], r->params[1]);
-
-		if (exists == NULL)
+	if (n == 0) {
+		if ((found = sstore_section(STORE(r), r->params[0], r->params[1], &exists)) < 0)
 			return -1;
-		if (PQntuples(exists) == 0)
+		if (found == 0)
 			return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'",
 			    r->params[0], r->params[1]);
 	}
 	items = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < n; i++) {
 		struct json_object *h = json_object_new_object();
 
+		json_object_object_add(h, "revision", json_object_new_int(rows[i].revision));
+		json_object_object_add(h, "action", json_object_new_string(rows[i].action));
+		json_object_object_add(h, "from", json_object_new_string(rows[i].from));
+		json_object_object_add(h, "to", json_object_new_string(rows[i].to));
+		json_object_object_add(h, "actor", json_object_new_string(rows[i].actor));
 		json_object_object_add(
-		    h, "revision", json_object_new_int(atoi(PQgetvalue(res, i, 0))));
-		json_object_object_add(h, "action", json_object_new_string(PQgetvalue(res, i, 1)));
-		json_object_object_add(h, "from", json_object_new_string(PQgetvalue(res, i, 2)));
-		json_object_object_add(h, "to", json_object_new_string(PQgetvalue(res, i, 3)));
-		json_object_object_add(h, "actor", json_object_new_string(PQgetvalue(res, i, 4)));
-		json_object_object_add(h, "at",
-		    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, i, 5))));
-		json_object_object_add(h, "comment", json_str_or_null(db_value(res, i, 6)));
-		json_object_object_add(h, "data",
-		    PQgetisnull(res, i, 7) ? NULL : json_tokener_parse(PQgetvalue(res, i, 7)));
+		    h, "at", json_object_new_string(time_rfc3339_from_pg(r->arena, rows[i].at)));
+		json_object_object_add(h, "comment", json_str_or_null(rows[i].comment));
+		json_object_object_add(
+		    h, "data", rows[i].data == NULL ? NULL : json_tokener_parse(rows[i].data));
 		json_object_object_add(h, "tables",
-		    PQgetisnull(res, i, 8) ? NULL : json_tokener_parse(PQgetvalue(res, i, 8)));
+		    rows[i].tables == NULL ? NULL : json_tokener_parse(rows[i].tables));
 		json_object_array_add(items, h);
 	}
 	body = json_object_new_object();

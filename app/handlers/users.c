@@ -11,22 +11,7 @@
 #include "logbook/http/pagination.h"
 #include "logbook/store/audit_append.h"
 #include "logbook/store/db.h"
-
-#define USER_COLUMNS "username, name, roles, disabled, revision, created_at, updated_at"
-
-DB_STMT(stmt_user_insert,
-    "INSERT INTO users (username, name, roles, password_hash) VALUES ($1, $2, $3::text[], $4)"
-    " ON CONFLICT (username) DO NOTHING RETURNING " USER_COLUMNS);
-DB_STMT(stmt_user_get, "SELECT " USER_COLUMNS " FROM users WHERE username = $1");
-DB_STMT(
-    stmt_user_get_for_update, "SELECT " USER_COLUMNS " FROM users WHERE username = $1 FOR UPDATE");
-DB_STMT(stmt_user_list,
-    "SELECT " USER_COLUMNS " FROM users WHERE $1::text IS NULL OR username > $1"
-    " ORDER BY username LIMIT $2");
-DB_STMT(stmt_user_update,
-    "UPDATE users SET name = coalesce($2, name), roles = coalesce($3::text[], roles),"
-    " password_hash = coalesce($4, password_hash), disabled = coalesce($5::boolean, disabled),"
-    " revision = revision + 1, updated_at = now() WHERE username = $1 RETURNING " USER_COLUMNS);
+#include "logbook/store/user_store.h"
 
 static int
 username_valid(const char *u)
@@ -55,41 +40,32 @@ take_name(struct request *r, struct json_object *in, const char **name)
 		    arena_printf(r->arena, "must be at most %d bytes of UTF-8", JWT_NAME_MAX - 1));
 }
 
-/* One user row as JSON; the row's columns are USER_COLUMNS in order. */
+/* One user as JSON. */
 static struct json_object *
-user_json(struct request *r, PGresult *res, int row)
+user_json(struct request *r, const struct user_row *row)
 {
-	struct json_object *u = json_object_new_object();
-	const char         *roles = PQgetvalue(res, row, 2);
+	struct json_object *u = json_object_new_object(), *arr = json_object_new_array();
+	int                 i;
 
-	json_object_object_add(u, "username", json_object_new_string(PQgetvalue(res, row, 0)));
-	json_object_object_add(u, "name", json_object_new_string(PQgetvalue(res, row, 1)));
-	/* Role names are plain words (the table's CHECK), so the array text splits safely. */
-	{
-		struct json_object *arr = json_object_new_array();
-		char               *copy = arena_strdup(r->arena, roles + 1), *tok, *save = NULL;
-
-		copy[strcspn(copy, "}")] = '\0';
-		for (tok = strtok_r(copy, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save))
-			json_object_array_add(arr, json_object_new_string(tok));
-		json_object_object_add(u, "roles", arr);
-	}
+	json_object_object_add(u, "username", json_object_new_string(row->username));
+	json_object_object_add(u, "name", json_object_new_string(row->name));
+	for (i = 0; i < row->nroles; i++)
+		json_object_array_add(arr, json_object_new_string(row->roles[i]));
+	json_object_object_add(u, "roles", arr);
+	json_object_object_add(u, "disabled", json_object_new_boolean(row->disabled));
 	json_object_object_add(
-	    u, "disabled", json_object_new_boolean(PQgetvalue(res, row, 3)[0] == 't'));
-	json_object_object_add(u, "etag",
-	    json_object_new_string(arena_printf(r->arena, "\"%s\"", PQgetvalue(res, row, 4))));
+	    u, "etag", json_object_new_string(arena_printf(r->arena, "\"%s\"", row->revision)));
 	json_object_object_add(u, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, row, 5))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, row->created_at)));
 	json_object_object_add(u, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, PQgetvalue(res, row, 6))));
+	    json_object_new_string(time_rfc3339_from_pg(r->arena, row->updated_at)));
 	return u;
 }
 
 static int
-reply_user(struct request *r, int status, PGresult *res)
+reply_user(struct request *r, int status, const struct user_row *row)
 {
-	struct json_object *u = user_json(r, res, 0), *etag;
+	struct json_object *u = user_json(r, row), *etag;
 
 	json_object_object_get_ex(u, "etag", &etag);
 	reply_header(r, "ETag", arena_strdup(r->arena, json_object_get_string(etag)));
@@ -151,9 +127,9 @@ handle_users_create(struct request *r)
 	static const char *const allowed[] = { "username", "password", "name", "roles", NULL };
 	struct json_object      *in;
 	const char              *username = NULL, *name = "", *roles = "{}", *hash = NULL;
-	const char              *values[4];
-	PGresult                *res;
+	struct user_row          row;
 	struct audit_event       ev = { .action = "create", .object_type = "user" };
+	int                      created;
 
 	if (request_json_object(r, &in) != 0)
 		return -1;
@@ -173,57 +149,47 @@ handle_users_create(struct request *r)
 	if (problem_error_count(r) > 0)
 		return PROBLEM(r, 422, "validation", "the user is not valid");
 
-	values[0] = username;
-	values[1] = name;
-	values[2] = roles;
-	values[3] = hash;
 	if (db_begin(STORE(r)) != 0 ||
-	    (res = db_exec(STORE(r), &stmt_user_insert, 4, values)) == NULL)
+	    (created = ustore_insert(STORE(r), username, name, roles, hash, &row)) < 0)
 		return -1;
-	if (PQntuples(res) == 0)
+	if (created == 0)
 		return PROBLEM(r, 409, "duplicate", "user '%s' already exists", username);
 	ev.object_id = username;
-	ev.after = json_own(r, user_json(r, res, 0));
+	ev.after = json_own(r, user_json(r, &row));
 	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
 	reply_header(r, "Location", arena_printf(r->arena, "/api/v1/users/%s", username));
-	return reply_user(r, 201, res);
+	return reply_user(r, 201, &row);
 }
 
 int
 handle_users_list(struct request *r)
 {
 	struct json_object *items;
-	const char         *after, *values[2];
-	char                lim[16];
+	struct user_row    *rows;
+	const char         *after;
 	int                 limit, i, n;
-	PGresult           *res;
 
-	if (page_params(r, &limit, &after) != 0)
+	if (page_params(r, &limit, &after) != 0 ||
+	    (n = ustore_list(STORE(r), after, limit + 1, &rows)) < 0)
 		return -1;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	values[0] = after;
-	values[1] = lim;
-	if ((res = db_exec(STORE(r), &stmt_user_list, 2, values)) == NULL)
-		return -1;
-	n = PQntuples(res);
 	items = json_object_new_array();
 	for (i = 0; i < n && i < limit; i++)
-		json_object_array_add(items, user_json(r, res, i));
-	return reply_page(r, items, n > limit ? PQgetvalue(res, limit - 1, 0) : NULL);
+		json_object_array_add(items, user_json(r, &rows[i]));
+	return reply_page(r, items, n > limit ? rows[limit - 1].username : NULL);
 }
 
 int
 handle_users_get(struct request *r)
 {
-	const char *values[1] = { r->params[0] };
-	PGresult   *res;
+	struct user_row row;
+	int             found;
 
-	if ((res = db_exec(STORE(r), &stmt_user_get, 1, values)) == NULL)
+	if ((found = ustore_get(STORE(r), r->params[0], 0, &row)) < 0)
 		return -1;
-	if (PQntuples(res) == 0)
+	if (found == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
-	return reply_user(r, 200, res);
+	return reply_user(r, 200, &row);
 }
 
 int
@@ -232,9 +198,10 @@ handle_users_patch(struct request *r)
 	static const char *const allowed[] = { "password", "name", "roles", "disabled", NULL };
 	struct json_object      *in, *dis;
 	const char              *name = NULL, *roles = NULL, *hash = NULL, *disabled = NULL;
-	const char              *values[5];
-	PGresult                *cur, *res;
+	struct user_row          cur, row;
+	struct user_change       change;
 	struct audit_event       ev = { .action = "update", .object_type = "user" };
+	int                      found;
 
 	if (request_json_object(r, &in) != 0)
 		return -1;
@@ -254,27 +221,21 @@ handle_users_patch(struct request *r)
 	if (problem_error_count(r) > 0)
 		return PROBLEM(r, 422, "validation", "the change is not valid");
 
-	values[0] = r->params[0];
-	if (db_begin(STORE(r)) != 0 ||
-	    (cur = db_exec(STORE(r), &stmt_user_get_for_update, 1, values)) == NULL)
+	if (db_begin(STORE(r)) != 0 || (found = ustore_get(STORE(r), r->params[0], 1, &cur)) < 0)
 		return -1;
-	if (PQntuples(cur) == 0)
+	if (found == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
-	if (request_if_match(
-		r, arena_printf(r->arena, "\"%s\"", PQgetvalue(cur, 0, 4)), "the user") != 0)
+	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", cur.revision), "the user") != 0)
 		return -1;
-	values[1] = name;
-	values[2] = roles;
-	values[3] = hash;
-	values[4] = disabled;
-	if ((res = db_exec(STORE(r), &stmt_user_update, 5, values)) == NULL)
+	change = (struct user_change){ name, roles, hash, disabled };
+	if (ustore_update(STORE(r), r->params[0], &change, &row) < 1)
 		return -1;
 	ev.object_id = r->params[0];
-	ev.before = json_own(r, user_json(r, cur, 0));
-	ev.after = json_own(r, user_json(r, res, 0));
+	ev.before = json_own(r, user_json(r, &cur));
+	ev.after = json_own(r, user_json(r, &row));
 	if (hash != NULL) /* the hash stays out of the trail; the fact of the change goes in */
 		json_object_object_add(ev.after, "password_changed", json_object_new_boolean(1));
 	if (audit_append(STORE(r), request_actor(r), &ev) != 0)
 		return -1;
-	return reply_user(r, 200, res);
+	return reply_user(r, 200, &row);
 }

@@ -1,10 +1,13 @@
-/* audit_query.c — the SELECT an audit filter makes; see audit_query.h. */
+/* audit_query.c — the SELECT an audit filter makes, the rows it reads, the export cursor and
+ * the verification checkpoint; see audit_query.h. */
 #include "logbook/store/audit_query.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logbook/core/arena.h"
+#include "logbook/store/db.h"
 
 /* n decimal digits at s, as a number; -1 when any is not a digit. */
 static int
@@ -159,7 +162,8 @@ put_json_string(char *out, size_t *o, const char *s)
 }
 
 char *
-audit_items_body(struct arena *a, PGresult *res, int n, const char *next_cursor, size_t *len)
+audit_items_body(
+    struct arena *a, const struct audit_items *items, int n, const char *next_cursor, size_t *len)
 {
 	static const char head[] = "{\"items\":[", tail[] = "],\"next_cursor\":";
 	size_t            size = sizeof(head) + sizeof(tail) + 8, o = 0;
@@ -167,18 +171,18 @@ audit_items_body(struct arena *a, PGresult *res, int n, const char *next_cursor,
 	int               i;
 
 	for (i = 0; i < n; i++)
-		size += (size_t)PQgetlength(res, i, 1) + 1;
+		size += items->len[i] + 1;
 	if (next_cursor != NULL)
 		size += 6 * strlen(next_cursor) + 2;
 	out = arena_alloc(a, size);
 	memcpy(out, head, sizeof(head) - 1);
 	o = sizeof(head) - 1;
 	for (i = 0; i < n; i++) {
-		size_t l = (size_t)PQgetlength(res, i, 1);
+		size_t l = items->len[i];
 
 		if (i > 0)
 			out[o++] = ',';
-		memcpy(out + o, PQgetvalue(res, i, 1), l);
+		memcpy(out + o, items->item[i], l);
 		o += l;
 	}
 	memcpy(out + o, tail, sizeof(tail) - 1);
@@ -193,4 +197,146 @@ audit_items_body(struct arena *a, PGresult *res, int n, const char *next_cursor,
 	out[o] = '\0';
 	*len = o;
 	return out;
+}
+
+enum { I_SEQ, I_ITEM };
+
+static void
+items_from(struct arena *a, const PGresult *res, struct audit_items *out)
+{
+	int i, n = PQntuples(res);
+
+	out->n = n;
+	out->seq = arena_alloc(a, ((size_t)n + 1) * sizeof(*out->seq));
+	out->item = arena_alloc(a, ((size_t)n + 1) * sizeof(*out->item));
+	out->len = arena_alloc(a, ((size_t)n + 1) * sizeof(*out->len));
+	for (i = 0; i < n; i++) {
+		out->seq[i] = PQgetvalue(res, i, I_SEQ);
+		out->item[i] = PQgetvalue(res, i, I_ITEM);
+		out->len[i] = (size_t)PQgetlength(res, i, I_ITEM);
+	}
+}
+
+int
+audit_items_read(struct db *db, struct arena *a, struct db_error *e, const struct audit_filter *f,
+    int limit, struct audit_items *out)
+{
+	const char *values[AUDIT_QUERY_MAX_PARAMS];
+	int         nvalues;
+	char       *sql = audit_items_sql(a, f, limit, values, &nvalues);
+	PGresult   *res = db_exec_sql(db, a, e, sql, nvalues, values);
+
+	if (res == NULL)
+		return -1;
+	items_from(a, res, out);
+	return 0;
+}
+
+void
+audit_items_of(struct arena *a, const PGresult *res, struct audit_items *out)
+{
+	items_from(a, res, out);
+}
+
+enum { CP_SEQ, CP_HASH };
+static const char *const checkpoint_cols[] = { "seq", "hash", NULL };
+DB_STMT_COLS(stmt_checkpoint_get, "SELECT seq, hash FROM audit_checkpoint", checkpoint_cols);
+/* Only forward: two verifies finishing out of order must not move it back. */
+DB_STMT(stmt_checkpoint_put,
+    "INSERT INTO audit_checkpoint (seq, hash) VALUES ($1, $2) ON CONFLICT (only_row) DO UPDATE"
+    " SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, verified_at = now()"
+    " WHERE audit_checkpoint.seq < EXCLUDED.seq");
+
+int
+audit_checkpoint_get(
+    struct db *db, struct arena *a, struct db_error *e, long long *seq, const char **hash)
+{
+	PGresult *res = db_exec(db, a, e, &stmt_checkpoint_get, 0, NULL);
+
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) != 1)
+		return 0;
+	*seq = atoll(PQgetvalue(res, 0, CP_SEQ));
+	*hash = PQgetvalue(res, 0, CP_HASH);
+	return 1;
+}
+
+int
+audit_checkpoint_put(
+    struct db *db, struct arena *a, struct db_error *e, long long seq, const char *hash)
+{
+	char        s[24];
+	const char *values[2] = { s, hash };
+
+	snprintf(s, sizeof(s), "%lld", seq);
+	return db_exec(db, a, e, &stmt_checkpoint_put, 2, values) != NULL ? 0 : -1;
+}
+
+struct audit_cursor {
+	struct db    *db;
+	struct arena *arena;
+	PGresult     *batch; /* the current batch, cleared by the next fetch or the arena */
+};
+
+static void
+cursor_clear(void *p)
+{
+	struct audit_cursor *c = p;
+
+	PQclear(c->batch);
+	c->batch = NULL;
+}
+
+struct audit_cursor *
+audit_export_open(
+    struct db *db, struct arena *a, struct db_error *e, const struct audit_filter *f, int csv)
+{
+	const char *values[AUDIT_QUERY_MAX_PARAMS];
+	int         nvalues;
+	char       *sql = csv ? audit_select_sql(a, f, AUDIT_CSV_COLUMNS, 0, values, &nvalues)
+			      : audit_items_sql(a, f, 0, values, &nvalues);
+	struct audit_cursor *c;
+
+	/* One snapshot for the whole export: rows committed meanwhile are not half in it. */
+	if (db_exec_sql(db, a, e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) ==
+		NULL ||
+	    db_exec_sql(db, a, e,
+		arena_printf(a, "DECLARE audit_export NO SCROLL CURSOR FOR %s", sql), nvalues,
+		values) == NULL)
+		return NULL;
+	c = arena_zalloc(a, sizeof(*c));
+	c->db = db;
+	c->arena = a;
+	return arena_own(a, c, cursor_clear);
+}
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
+int
+audit_export_fetch(struct audit_cursor *c, struct db_error *e)
+{
+	PQclear(c->batch);
+	c->batch = PQexec(c->db->conn, "FETCH " STR(AUDIT_EXPORT_BATCH) " FROM audit_export");
+	if (PQresultStatus(c->batch) != PGRES_TUPLES_OK) {
+		db_error_from_result(e, c->arena, c->db, c->batch, "audit export");
+		PQclear(c->batch);
+		c->batch = NULL;
+		return -1;
+	}
+	return PQntuples(c->batch);
+}
+
+const char *
+audit_export_item(const struct audit_cursor *c, int i, size_t *len)
+{
+	*len = (size_t)PQgetlength(c->batch, i, I_ITEM);
+	return PQgetvalue(c->batch, i, I_ITEM);
+}
+
+const char *
+audit_export_cell(const struct audit_cursor *c, int i, int col)
+{
+	return db_value(c->batch, i, col);
 }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/store/db.h"
+
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* The head and, in the same snapshot, the lowest and highest seq present: rows outside
@@ -45,10 +47,19 @@ audit_chain_hash(const char *prev_hash, const char *canonical, char hex[AUDIT_HA
 	hex[64] = '\0';
 }
 
-static int
-tuples_ok(PGresult *res)
+/* A query of the verification, on the connection directly: each result is cleared as soon
+ * as it is read, so memory stays flat. NULL with e filled (before the clear). */
+static PGresult *
+query(struct db *db, struct arena *a, struct db_error *e, const char *sql, int n,
+    const char *const *params)
 {
-	return res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	PGresult *res = PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	db_error_from_result(e, a, db, res, "audit verify");
+	PQclear(res);
+	return NULL;
 }
 
 static int
@@ -61,9 +72,9 @@ broken(struct audit_verify *v, long long seq, const char *reason)
 }
 
 /* Row from_seq must still be the row the checkpoint saw: its stored hash equal to the
- * checkpoint's and to the hash its content gives. 1 when it is. */
+ * checkpoint's and to the hash its content gives. 1 when it is, 0 not, -1 with e. */
 static int
-anchor_holds(PGconn *conn, const struct audit_verify *v, PGresult **error)
+anchor_holds(struct db *db, struct arena *a, struct db_error *e, const struct audit_verify *v)
 {
 	char        seq[24], computed[AUDIT_HASH_HEX];
 	const char *params[1] = { seq };
@@ -71,11 +82,8 @@ anchor_holds(PGconn *conn, const struct audit_verify *v, PGresult **error)
 	int         holds;
 
 	snprintf(seq, sizeof(seq), "%lld", v->from_seq);
-	res = PQexecParams(conn, anchor_sql, 1, NULL, params, NULL, NULL, 0);
-	if (!tuples_ok(res)) {
-		*error = res;
+	if ((res = query(db, a, e, anchor_sql, 1, params)) == NULL)
 		return -1;
-	}
 	holds = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), v->from_hash) == 0;
 	if (holds) {
 		audit_chain_hash(PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), computed);
@@ -85,58 +93,71 @@ anchor_holds(PGconn *conn, const struct audit_verify *v, PGresult **error)
 	return holds;
 }
 
-int
-audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error)
+/* The head and the lowest and highest seq present. 1 to go on, 0 when already broken
+ * (bad_seq), -1 with e. */
+static int
+read_head(
+    struct db *db, struct arena *a, struct db_error *e, struct audit_verify *v, long long *max_seq)
 {
-	PGresult   *res;
-	char        prev[AUDIT_HASH_HEX], computed[AUDIT_HASH_HEX], last_s[24], head_s[24], lim[16];
-	const char *params[3] = { last_s, head_s, lim };
-	long long   last = 0, max_seq = 0;
-	int         i, n, anchored;
+	PGresult *res;
+	long long min_seq;
 
-	*error = NULL;
-	v->ok = 0;
-	v->checked = 0;
-	v->first_bad_seq = 0;
-	v->reason = NULL;
-
-	res = PQexec(conn, head_sql);
-	if (!tuples_ok(res) || PQntuples(res) != 1) {
-		*error = res;
+	if ((res = query(db, a, e, head_sql, 0, NULL)) == NULL)
 		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return db_error_set(e, a, DB_INTERNAL, "audit verify", "audit_head has no row");
 	}
 	v->head_seq = atoll(PQgetvalue(res, 0, 0));
 	snprintf(v->head_hash, sizeof(v->head_hash), "%s", PQgetvalue(res, 0, 1));
-	if (!PQgetisnull(res, 0, 2) && atoll(PQgetvalue(res, 0, 2)) < 1) {
-		last = atoll(PQgetvalue(res, 0, 2));
-		PQclear(res);
-		return broken(v, last, "bad_seq");
-	}
-	if (!PQgetisnull(res, 0, 3))
-		max_seq = atoll(PQgetvalue(res, 0, 3));
+	*max_seq = PQgetisnull(res, 0, 3) ? 0 : atoll(PQgetvalue(res, 0, 3));
+	min_seq = PQgetisnull(res, 0, 2) ? 1 : atoll(PQgetvalue(res, 0, 2));
 	PQclear(res);
+	if (min_seq < 1)
+		return broken(v, min_seq, "bad_seq");
+	return 1;
+}
 
-	snprintf(prev, sizeof(prev), "%s", ZERO_HASH);
-	if (v->from_seq > 0) {
-		if (v->from_hash == NULL || v->from_seq > v->head_seq)
-			return broken(v, v->from_seq, "checkpoint_mismatch");
-		if ((anchored = anchor_holds(conn, v, error)) < 0)
-			return -1;
-		if (!anchored)
-			return broken(v, v->from_seq, "checkpoint_mismatch");
-		snprintf(prev, sizeof(prev), "%s", v->from_hash);
-		last = v->from_seq;
-	}
+/* Where to start: the zero hash before seq 1, or the checkpoint if it still holds. 1 to go
+ * on, 0 when broken (checkpoint_mismatch), -1 with e. */
+static int
+start_at(struct db *db, struct arena *a, struct db_error *e, struct audit_verify *v,
+    char prev[AUDIT_HASH_HEX], long long *last)
+{
+	int anchored;
+
+	snprintf(prev, AUDIT_HASH_HEX, "%s", ZERO_HASH);
+	*last = 0;
+	if (v->from_seq <= 0)
+		return 1;
+	if (v->from_hash == NULL || v->from_seq > v->head_seq)
+		return broken(v, v->from_seq, "checkpoint_mismatch");
+	if ((anchored = anchor_holds(db, a, e, v)) < 0)
+		return -1;
+	if (!anchored)
+		return broken(v, v->from_seq, "checkpoint_mismatch");
+	snprintf(prev, AUDIT_HASH_HEX, "%s", v->from_hash);
+	*last = v->from_seq;
+	return 1;
+}
+
+/* Checks the rows after *last up to the head, AUDIT_VERIFY_BATCH at a time. 1 when every row
+ * read was good, 0 when one broke the chain, -1 with e. */
+static int
+check_rows(struct db *db, struct arena *a, struct db_error *e, struct audit_verify *v,
+    char prev[AUDIT_HASH_HEX], long long *last)
+{
+	char        computed[AUDIT_HASH_HEX], last_s[24], head_s[24], lim[16];
+	const char *params[3] = { last_s, head_s, lim };
+	PGresult   *res;
+	int         i, n;
 
 	snprintf(head_s, sizeof(head_s), "%lld", v->head_seq);
 	snprintf(lim, sizeof(lim), "%d", AUDIT_VERIFY_BATCH);
-	while (last < v->head_seq) {
-		snprintf(last_s, sizeof(last_s), "%lld", last);
-		res = PQexecParams(conn, batch_sql, 3, NULL, params, NULL, NULL, 0);
-		if (!tuples_ok(res)) {
-			*error = res;
+	while (*last < v->head_seq) {
+		snprintf(last_s, sizeof(last_s), "%lld", *last);
+		if ((res = query(db, a, e, batch_sql, 3, params)) == NULL)
 			return -1;
-		}
 		if ((n = PQntuples(res)) == 0) {
 			PQclear(res);
 			break;
@@ -145,7 +166,7 @@ audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error)
 			long long   seq = atoll(PQgetvalue(res, i, 0));
 			const char *reason = NULL;
 
-			if (seq != last + 1)
+			if (seq != *last + 1)
 				reason = "missing";
 			else if (strcmp(PQgetvalue(res, i, 1), prev) != 0)
 				reason = "prev_hash_mismatch";
@@ -156,14 +177,34 @@ audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error)
 			}
 			if (reason != NULL) {
 				PQclear(res);
-				return broken(v, seq != last + 1 ? last + 1 : seq, reason);
+				return broken(v, seq != *last + 1 ? *last + 1 : seq, reason);
 			}
-			memcpy(prev, computed, sizeof(prev));
-			last = seq;
+			memcpy(prev, computed, AUDIT_HASH_HEX);
+			*last = seq;
 			v->checked++;
 		}
 		PQclear(res);
 	}
+	return 1;
+}
+
+int
+audit_verify_run(struct db *db, struct arena *a, struct db_error *e, struct audit_verify *v)
+{
+	char      prev[AUDIT_HASH_HEX];
+	long long last = 0, max_seq = 0;
+	int       rc;
+
+	v->ok = 0;
+	v->checked = 0;
+	v->first_bad_seq = 0;
+	v->reason = NULL;
+	if (db_ensure(db, a, e) != 0)
+		return -1;
+	if ((rc = read_head(db, a, e, v, &max_seq)) != 1 ||
+	    (rc = start_at(db, a, e, v, prev, &last)) != 1 ||
+	    (rc = check_rows(db, a, e, v, prev, &last)) != 1)
+		return rc;
 	if (last < v->head_seq)
 		return broken(v, last + 1, "missing");
 	if (strcmp(prev, v->head_hash) != 0)

@@ -26,17 +26,19 @@ db_connect(struct db *db)
 	db->epoch++;
 	/* A stuck query must not hold a worker forever. */
 	snprintf(set, sizeof(set),
-	    "SET statement_timeout = %ld; SET application_name = 'logbook-fcgi'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'",
-	    db->statement_timeout_ms);
+	    "SET statement_timeout = %ld; SET application_name = '%s'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'",
+	    db->statement_timeout_ms, db->application_name);
 	PQclear(PQexec(db->conn, set));
 	return 0;
 }
 
 int
-db_open(struct db *db, const char *conninfo, long statement_timeout_ms)
+db_open(
+    struct db *db, const char *conninfo, long statement_timeout_ms, const char *application_name)
 {
 	memset(db, 0, sizeof(*db));
 	db->conninfo = conninfo;
+	db->application_name = application_name;
 	db->statement_timeout_ms = statement_timeout_ms;
 	return db_connect(db);
 }
@@ -462,4 +464,12 @@ char *
 db_quote_literal(struct db *db, struct arena *a, struct db_error *e, const char *literal)
 {
 	return quote(db, a, e, literal, PQescapeLiteral);
+}
+
+const char *
+db_user(const struct db *db)
+{
+	const char *u = db->conn != NULL ? PQuser(db->conn) : NULL;
+
+	return u != NULL ? u : "unknown";
 }

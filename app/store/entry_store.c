@@ -2,10 +2,12 @@
 #include "logbook/store/entry_store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "logbook/core/arena.h"
+#include "logbook/store/db.h"
 
 DB_STMT(stmt_create,
     "WITH v AS (SELECT template_key, version, definition FROM template_versions"
@@ -20,41 +22,13 @@ DB_STMT(stmt_create,
 DB_STMT(stmt_create_why,
     "SELECT (SELECT archived FROM templates WHERE key = $2),"
     " EXISTS (SELECT 1 FROM entries WHERE id = $1::uuid)");
-DB_STMT(stmt_entry,
+enum { E_ID, E_TEMPLATE, E_VERSION, E_TITLE, E_CREATED_BY, E_CREATED_AT, E_UPDATED_AT };
+static const char *const entry_cols[] = { "id", "template_key", "template_version", "title",
+	"created_by", "created_at", "updated_at", NULL };
+DB_STMT_COLS(stmt_entry,
     "SELECT id, template_key, template_version, title, created_by, created_at, updated_at"
-    " FROM entries WHERE id = $1::uuid");
-DB_STMT(stmt_section,
-    "SELECT e.template_key, e.template_version, s.state, s.etag, s.revision, s.submitted_by"
-    " FROM entries e JOIN entry_sections s ON s.entry_id = e.id"
-    " WHERE e.id = $1::uuid AND s.section = $2");
-DB_STMT(stmt_history,
-    "SELECT revision, action, from_state, to_state, actor, at, comment, data, tables"
-    " FROM section_history WHERE entry_id = $1::uuid AND section = $2 ORDER BY id");
-
-struct db_stmt estore_claim = { "estore_claim",
-	"SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)",
-	0, NULL };
-/* A transition (data NULL) records the data of the latest save, so that every history item
- * shows the section as it was at that step. */
-struct db_stmt estore_history_insert = { "estore_history_insert",
-	"INSERT INTO section_history (entry_id, section, revision, action, from_state, to_state, actor,"
-	" comment, data, tables) SELECT $1::uuid, $2, s.revision, $3, $4, $5, $6, $7,"
-	" coalesce($8::jsonb, last.data), coalesce($9::jsonb, last.tables)"
-	" FROM entry_sections s LEFT JOIN LATERAL (SELECT data, tables FROM section_history h"
-	"   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
-	"   ORDER BY h.id DESC LIMIT 1) last ON true"
-	" WHERE s.entry_id = $1::uuid AND s.section = $2",
-	0, NULL };
-/* The previous save is the newest history row but one (this save's row is already in). */
-struct db_stmt estore_audit_save = { "estore_audit_save",
-	"INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-	" client_ip, user_agent, before, after)"
-	" SELECT $1, $2::text[], 'save', 'entry', $3, $4, $5, $6, $7, d.before, d.after"
-	" FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"
-	"   FROM section_history h WHERE h.entry_id = $3::uuid AND h.section = $4 AND h.action = 'save'"
-	"   ORDER BY h.id DESC OFFSET 1 LIMIT 1), $8::jsonb) d",
-	0, NULL };
+    " FROM entries WHERE id = $1::uuid",
+    entry_cols);
 
 bool
 uuid_valid(const char *s)
@@ -86,13 +60,16 @@ uuid_generate(char out[ENTRY_ID_TEXT])
 	    b[15]);
 }
 
-PGresult *
+int
 estore_create(struct db *db, struct arena *a, struct db_error *e, const char *id, const char *key,
     const char *title, const char *user)
 {
 	const char *v[4] = { id, key, title, user };
+	PGresult   *res = db_exec(db, a, e, &stmt_create, 4, v);
 
-	return db_exec(db, a, e, &stmt_create, 4, v);
+	if (res == NULL)
+		return -1;
+	return PQntuples(res) == 0 ? 0 : atoi(PQgetvalue(res, 0, 0));
 }
 
 int
@@ -113,28 +90,23 @@ estore_create_why(
 	return ESTORE_NOT_PUBLISHED;
 }
 
-PGresult *
-estore_entry(struct db *db, struct arena *a, struct db_error *e, const char *id)
+int
+estore_entry(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, struct entry_row *out)
 {
 	const char *v[1] = { id };
+	PGresult   *res = db_exec(db, a, e, &stmt_entry, 1, v);
 
-	return db_exec(db, a, e, &stmt_entry, 1, v);
-}
-
-PGresult *
-estore_section(
-    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section)
-{
-	const char *v[2] = { id, section };
-
-	return db_exec(db, a, e, &stmt_section, 2, v);
-}
-
-PGresult *
-estore_history(
-    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section)
-{
-	const char *v[2] = { id, section };
-
-	return db_exec(db, a, e, &stmt_history, 2, v);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 0)
+		return 0;
+	out->id = PQgetvalue(res, 0, E_ID);
+	out->template_key = PQgetvalue(res, 0, E_TEMPLATE);
+	out->template_version = atoi(PQgetvalue(res, 0, E_VERSION));
+	out->title = PQgetvalue(res, 0, E_TITLE);
+	out->created_by = PQgetvalue(res, 0, E_CREATED_BY);
+	out->created_at = PQgetvalue(res, 0, E_CREATED_AT);
+	out->updated_at = PQgetvalue(res, 0, E_UPDATED_AT);
+	return 1;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "logbook/store/db.h"
+
 /* Any constant works; it only has to be the same for every logbookctl. */
 #define MIGRATION_LOCK_KEY "7412031"
 
@@ -82,4 +84,17 @@ fail:
 	PQclear(res);
 	PQclear(PQexec(conn, "ROLLBACK"));
 	return -1;
+}
+
+DB_STMT(stmt_schema_version, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+
+int
+migrate_current(struct db *db, struct arena *a, struct db_error *e, int *version)
+{
+	PGresult *res = db_exec(db, a, e, &stmt_schema_version, 0, NULL);
+
+	if (res == NULL)
+		return -1;
+	*version = atoi(PQgetvalue(res, 0, 0));
+	return 0;
 }

@@ -158,15 +158,49 @@ build_section(
 	return 0;
 }
 
-int
-tcache_entry_column(const struct tc_version *v, size_t section)
-{
-	size_t i;
-	int    col = 6;
+/* read_entry's row: the entry's six columns, then per section six and one per table. */
+enum { RE_TEMPLATE, RE_VERSION, RE_TITLE, RE_CREATED_BY, RE_CREATED_AT, RE_UPDATED_AT, RE_FIRST };
+enum { RS_STATE, RS_REVISION, RS_ETAG, RS_UPDATED_BY, RS_UPDATED_AT, RS_FIELDS, RS_TABLES };
 
-	for (i = 0; i < section; i++)
-		col += 6 + (int)v->def->sections[i].ntables;
-	return col;
+int
+tcache_read_entry(struct db *db, struct arena *a, struct db_error *e, struct tc_version *v,
+    const char *id, struct entry_read *out)
+{
+	PGresult *row;
+	size_t    s, t;
+	int       col = RE_FIRST;
+
+	v->read_entry_params[0] = id;
+	if ((row = db_exec(db, a, e, &v->read_entry, (int)v->def->nsections + 1,
+		 v->read_entry_params)) == NULL)
+		return -1;
+	if (PQntuples(row) == 0)
+		return 0;
+	out->template_key = PQgetvalue(row, 0, RE_TEMPLATE);
+	out->template_version = atoi(PQgetvalue(row, 0, RE_VERSION));
+	out->title = PQgetvalue(row, 0, RE_TITLE);
+	out->created_by = PQgetvalue(row, 0, RE_CREATED_BY);
+	out->created_at = PQgetvalue(row, 0, RE_CREATED_AT);
+	out->updated_at = PQgetvalue(row, 0, RE_UPDATED_AT);
+	out->sections = arena_zalloc(a, (v->def->nsections + 1) * sizeof(*out->sections));
+	for (s = 0; s < v->def->nsections; s++) {
+		struct section_read *sr = &out->sections[s];
+		size_t               nt = v->def->sections[s].ntables;
+		const char         **tables = arena_zalloc(a, (nt + 1) * sizeof(*tables));
+
+		sr->present = !PQgetisnull(row, 0, col + RS_STATE);
+		sr->state = db_value(row, 0, col + RS_STATE);
+		sr->revision = db_value(row, 0, col + RS_REVISION);
+		sr->etag = db_value(row, 0, col + RS_ETAG);
+		sr->updated_by = db_value(row, 0, col + RS_UPDATED_BY);
+		sr->updated_at = db_value(row, 0, col + RS_UPDATED_AT);
+		sr->fields = db_value(row, 0, col + RS_FIELDS);
+		for (t = 0; t < nt; t++)
+			tables[t] = db_value(row, 0, col + RS_TABLES + (int)t);
+		sr->tables = tables;
+		col += RS_TABLES + (int)nt;
+	}
+	return 1;
 }
 
 /* ARRAY[<read_expr of each column, qualified by alias>] */

@@ -42,7 +42,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* Not fatal: requests get 503 until the database answers. */
-	db_open(&db, app.cfg.db_conninfo, app.cfg.statement_timeout_ms);
+	db_open(&db, app.cfg.db_conninfo, app.cfg.statement_timeout_ms, "logbook-fcgi");
 	app.db = &db;
 	FCGX_InitRequest(&fcgx, 0, 0);
 	metrics_attach_config(&app.cfg); /* counted as a live worker before its first request */

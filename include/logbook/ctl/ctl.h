@@ -2,9 +2,9 @@
 #ifndef LOGBOOK_CTL_H
 #define LOGBOOK_CTL_H
 
-#include <libpq-fe.h>
-
 #include "logbook/core/config.h"
+
+struct db;
 
 /* Each returns the process exit status: 0 ok, 1 failure, 2 usage. */
 int ctl_migrate(struct config *cfg, int argc, char **argv);
@@ -12,7 +12,8 @@ int ctl_user(struct config *cfg, int argc, char **argv);
 int ctl_token(struct config *cfg, int argc, char **argv);
 int ctl_audit(struct config *cfg, int argc, char **argv);
 
-/* Connects with conninfo or prints why and returns NULL. */
-PGconn *ctl_connect(const char *conninfo);
+/* Opens the store's connection (store/db.h) with conninfo, as the workers do but without a
+ * statement timeout; or prints why and returns -1. */
+int ctl_connect(struct db *db, const char *conninfo);
 
 #endif

@@ -1,11 +1,10 @@
-/* entry_json.h — turning stored section values (text, as the statements of template_cache.c
+/* entry_view.h — turning stored section values (text, as the statements of template_cache.c
  * return them, or as the value engine normalized them) into the API's JSON shapes. */
 #ifndef LOGBOOK_ENTRY_JSON_H
 #define LOGBOOK_ENTRY_JSON_H
 
-#include <libpq-fe.h>
-
 #include "logbook/domain/section_values.h"
+#include "logbook/store/section_store.h"
 #include "logbook/store/template_cache.h"
 
 struct request;
@@ -16,12 +15,12 @@ struct json_object;
  * New reference. */
 struct json_object *entry_value_json(enum field_type t, const char *text);
 
-/* {"<field>": value, ...} from the read statement's row (column 0 is _revision, fields follow
- * in definition order); every field of the version, null when the entry has no row yet. */
-struct json_object *entry_data_from_row(const struct tpl_section *s, PGresult *res);
+/* {"<field>": value, ...} from the section's field texts in definition order (NULL: the entry
+ * has no row yet, every field null). */
+struct json_object *entry_data_from_texts(const struct tpl_section *s, const char *const *texts);
 
-/* [{"<column>": value, ...}, ...] from a table's read statement. */
-struct json_object *entry_rows_from_result(const struct tpl_table *t, PGresult *res);
+/* [{"<column>": value, ...}, ...] from a table's rows of texts. */
+struct json_object *entry_rows_from_texts(const struct tpl_table *t, const struct text_rows *rows);
 
 /* The same shapes from the single-row read of template_cache.h (read_entry): a section's
  * field texts as a text[] literal (NULL: no row yet), a table's rows as JSON arrays of texts. */

@@ -7,10 +7,12 @@
 #ifndef LOGBOOK_AUDIT_QUERY_H
 #define LOGBOOK_AUDIT_QUERY_H
 
-#include <libpq-fe.h>
 #include <stddef.h>
 
+#include "logbook/store/db_error.h"
+
 struct arena;
+struct db;
 
 /* At most this many $n parameters in an audit query. */
 #define AUDIT_QUERY_MAX_PARAMS 10
@@ -66,8 +68,50 @@ char *audit_select_sql(struct arena *a, const struct audit_filter *f, const char
 char *audit_items_sql(
     struct arena *a, const struct audit_filter *f, int limit, const char **values, int *nvalues);
 
-/* The list body `{"items":[...],"next_cursor":...}` from column 1 (the item JSON) of rows
- * 0..n of res, with next_cursor a JSON string or null (NULL). Arena text; *len its length. */
-char *audit_items_body(struct arena *a, PGresult *res, int n, const char *next_cursor, size_t *len);
+/* Audit rows in the API's item shape: seq and the item as compact JSON text. */
+struct audit_items {
+	int          n;
+	const char **seq;
+	const char **item;
+	size_t      *len;
+};
+
+/* Reads the rows f selects (at most limit; <= 0: all) in seq order. 0, or -1 with e. */
+int audit_items_read(struct db *db, struct arena *a, struct db_error *e,
+    const struct audit_filter *f, int limit, struct audit_items *out);
+
+/* The same from a result of audit_items_sql's shape (seq, item), for the event stream. */
+struct pg_result;
+void audit_items_of(struct arena *a, const struct pg_result *res, struct audit_items *out);
+
+/* The list body `{"items":[...],"next_cursor":...}` from items 0..n, with next_cursor a JSON
+ * string or null (NULL). Arena text; *len its length. */
+char *audit_items_body(
+    struct arena *a, const struct audit_items *items, int n, const char *next_cursor, size_t *len);
+
+/* The stored verification checkpoint (audit_checkpoint): 1 with *seq and *hash, 0 when there
+ * is none, -1 with e. */
+int audit_checkpoint_get(
+    struct db *db, struct arena *a, struct db_error *e, long long *seq, const char **hash);
+/* Moves the checkpoint forward (never back: two verifies may finish out of order). */
+int audit_checkpoint_put(
+    struct db *db, struct arena *a, struct db_error *e, long long seq, const char *hash);
+
+/* An export: one snapshot (REPEATABLE READ, READ ONLY) and a server-side cursor over the rows
+ * f selects, fetched AUDIT_EXPORT_BATCH rows at a time; each batch is freed when the next is
+ * fetched, so memory stays flat however long the trail. The transaction ends with the
+ * request's rollback. */
+#define AUDIT_EXPORT_BATCH 500
+struct audit_cursor;
+
+/* csv: rows of AUDIT_CSV_NCOLUMNS texts; else one item JSON text per row. NULL with e. */
+struct audit_cursor *audit_export_open(
+    struct db *db, struct arena *a, struct db_error *e, const struct audit_filter *f, int csv);
+/* The next batch: its number of rows (0 at the end), or -1 with e. */
+int audit_export_fetch(struct audit_cursor *c, struct db_error *e);
+/* Row i of the batch: the item (jsonl; *len its length), or column col (csv; NULL for SQL
+ * NULL). Valid until the next fetch. */
+const char *audit_export_item(const struct audit_cursor *c, int i, size_t *len);
+const char *audit_export_cell(const struct audit_cursor *c, int i, int col);
 
 #endif

@@ -8,7 +8,10 @@
 #ifndef LOGBOOK_AUDIT_VERIFY_H
 #define LOGBOOK_AUDIT_VERIFY_H
 
-#include <libpq-fe.h>
+#include "logbook/store/db_error.h"
+
+struct arena;
+struct db;
 
 #define AUDIT_VERIFY_BATCH 1000
 #define AUDIT_HASH_HEX     65 /* 64 hex digits and a NUL */
@@ -44,9 +47,7 @@ void audit_chain_hash(const char *prev_hash, const char *canonical, char hex[AUD
  *   beyond_head         rows past the head (inserted around the chain's trigger)
  *   bad_seq             a row with seq < 1
  *   checkpoint_mismatch row from_seq no longer hashes to from_hash (verify fully to locate)
- * Returns 0 with v->ok set (1 good, 0 broken), or -1 when the database failed: *error is
- * then the failed result (the caller's, to read and PQclear; NULL when the connection itself
- * failed). */
-int audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error);
+ * Returns 0 with v->ok set (1 good, 0 broken), or -1 with e when the database failed. */
+int audit_verify_run(struct db *db, struct arena *a, struct db_error *e, struct audit_verify *v);
 
 #endif

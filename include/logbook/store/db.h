@@ -54,8 +54,9 @@ struct db {
 };
 
 /* Connects (failure is not fatal: the worker answers 503 and retries on the next request).
- * Returns 0 when connected. */
-int  db_open(struct db *db, const char *conninfo, long statement_timeout_ms);
+ * application_name is a plain word (it is put into SET as it is). Returns 0 when connected. */
+int db_open(
+    struct db *db, const char *conninfo, long statement_timeout_ms, const char *application_name);
 void db_close(struct db *db);
 
 /* Makes sure the connection is usable, reconnecting if it was lost. 0, or -1 (unavailable). */
@@ -136,6 +137,9 @@ char *db_quote_literal(struct db *db, struct arena *a, struct db_error *e, const
  * fields copied into the arena, the class from the SQLSTATE. Returns -1. */
 int db_error_from_result(
     struct db_error *e, struct arena *a, struct db *db, const PGresult *res, const char *what);
+
+/* The database role the connection is (PQuser). */
+const char *db_user(const struct db *db);
 
 /* Shorthands for reading results. */
 static inline const char *

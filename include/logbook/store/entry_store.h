@@ -1,12 +1,11 @@
-/* entry_store.h — SQL for entries and their sections (005_entries.sql). Results belong to the
- * arena; NULL means e is filled. */
+/* entry_store.h — entries (005_entries.sql); their sections are section_store.h. Strings in
+ * rows are the arena's. */
 #ifndef LOGBOOK_ENTRY_STORE_H
 #define LOGBOOK_ENTRY_STORE_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
-#include "logbook/store/db.h"
+#include "logbook/store/db_error.h"
 
 struct arena;
 struct db;
@@ -18,10 +17,10 @@ bool uuid_valid(const char *s);
 /* A random (version 4) UUID into out. */
 void uuid_generate(char out[ENTRY_ID_TEXT]);
 
-/* Creates the entry from the latest published version, with a draft row per section.
- * Columns: template_version. No row: the id exists or the template has no published version
- * (see estore_create_why). */
-PGresult *estore_create(struct db *db, struct arena *a, struct db_error *e, const char *id,
+/* Creates the entry from the latest published version, with a draft row per section: the
+ * version it was created with, or 0 when nothing was inserted (the id exists or the template
+ * has no published version: see estore_create_why), or -1 with e. */
+int estore_create(struct db *db, struct arena *a, struct db_error *e, const char *id,
     const char *key, const char *title, const char *user);
 /* Why a create inserted nothing: one of these, or -1 with e. */
 enum estore_refusal {
@@ -33,26 +32,15 @@ enum estore_refusal {
 int estore_create_why(
     struct db *db, struct arena *a, struct db_error *e, const char *id, const char *key);
 
-/* Columns: id, template_key, template_version, title, created_by, created_at, updated_at. */
-PGresult *estore_entry(struct db *db, struct arena *a, struct db_error *e, const char *id);
-/* One section with its entry's template. Columns: template_key, template_version, state,
- * etag, revision, submitted_by. */
-PGresult *estore_section(
-    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section);
+/* An entry's own row; times are PostgreSQL's timestamptz text. */
+struct entry_row {
+	const char *id, *template_key;
+	int         template_version;
+	const char *title, *created_by, *created_at, *updated_at;
+};
 
-/* section_claim(): $1 entry, $2 section, $3 etag or NULL, $4 actor, $5 from, $6 to, $7 action.
- * Columns: revision, etag, state, updated_at (RFC 3339). */
-extern struct db_stmt estore_claim;
-/* History row: $1 entry, $2 section, $3 action, $4 from, $5 to, $6 actor, $7 comment,
- * $8 data jsonb, $9 tables jsonb. */
-extern struct db_stmt estore_history_insert;
-/* Audit row of a save with a diff against the previous save: $1 actor, $2 roles, $3 entry,
- * $4 section, $5 request id, $6 client ip, $7 user agent, $8 data||tables jsonb. */
-extern struct db_stmt estore_audit_save;
-
-/* History of one section, oldest first. Columns: revision, action, from_state, to_state,
- * actor, at, comment, data, tables. */
-PGresult *estore_history(
-    struct db *db, struct arena *a, struct db_error *e, const char *id, const char *section);
+/* 1 found, 0 none, -1 with e. */
+int estore_entry(
+    struct db *db, struct arena *a, struct db_error *e, const char *id, struct entry_row *out);
 
 #endif

@@ -5,6 +5,11 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
+#include "logbook/store/db_error.h"
+
+struct arena;
+struct db;
+
 struct migration {
 	int         version;
 	const char *name;
@@ -21,5 +26,8 @@ int migrate_latest(void);
  * that concurrent callers wait instead of racing; records each in schema_migrations.
  * Returns the number applied (0: up to date), or -1 with a message in err. */
 int migrate_apply(PGconn *conn, char *err, size_t errlen);
+
+/* The version the database's schema is at (0: none applied). 0, or -1 with e. */
+int migrate_current(struct db *db, struct arena *a, struct db_error *e, int *version);
 
 #endif

@@ -44,8 +44,25 @@ struct tc_version {
 	unsigned long  used;              /* LRU clock */
 };
 
-/* Column where section i's five state columns start in read_entry's row. */
-int tcache_entry_column(const struct tc_version *v, size_t section);
+/* One section as read_entry returns it. */
+struct section_read {
+	int present; /* 0: the entry has no row for it (cannot happen: made with the entry) */
+	const char *state, *revision, *etag, *updated_by, *updated_at; /* PostgreSQL's text */
+	const char *fields;        /* field texts as a text[] literal; NULL: no row yet */
+	const char *const *tables; /* per table: its rows as a JSON array of arrays of texts */
+};
+
+/* The whole entry (entry_view.h renders it). */
+struct entry_read {
+	const char          *template_key;
+	int                  template_version;
+	const char          *title, *created_by, *created_at, *updated_at;
+	struct section_read *sections; /* parallel to v->def->sections */
+};
+
+/* Reads the entry with read_entry: 1, 0 when there is no such entry, -1 with e. */
+int tcache_read_entry(struct db *db, struct arena *a, struct db_error *e, struct tc_version *v,
+    const char *id, struct entry_read *out);
 
 /* The cached version, loaded and prepared on a miss (a is where the load works; the version
  * lives in its own arena). NULL with e (DB_NOT_FOUND when the template has no such version). The result lives until the worker exits or evicts it, which

@@ -166,53 +166,31 @@ test_sql_values_are_parameters(void **state)
 	assert_string_equal(values[1], "x' OR '1'='1");
 }
 
-/* A result with the shape of audit_items_sql: seq, item JSON. */
-static PGresult *
-items_result(const char *const *items, int n)
-{
-	PGresAttDesc attrs[2] = {
-		{ .name = (char *)"seq", .typid = 20, .typlen = 8, .atttypmod = -1 },
-		{ .name = (char *)"row_to_json", .typid = 25, .typlen = -1, .atttypmod = -1 },
-	};
-	PGresult *res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
-	int       i;
-
-	assert_non_null(res);
-	assert_int_equal(PQsetResultAttrs(res, 2, attrs), 1);
-	for (i = 0; i < n; i++) {
-		char seq[16];
-
-		snprintf(seq, sizeof(seq), "%d", i + 1);
-		assert_int_equal(PQsetvalue(res, i, 0, seq, (int)strlen(seq)), 1);
-		assert_int_equal(PQsetvalue(res, i, 1, (char *)items[i], (int)strlen(items[i])), 1);
-	}
-	return res;
-}
-
 static void
 test_items_body(void **state)
 {
 	static const char *const items[] = { "{\"seq\":1}",
 		"{\"seq\":2,\"after\":{\"a\": \"]\"}}" };
-	PGresult                *res = items_result(items, 2);
+	const char              *seqs[] = { "1", "2" };
+	size_t                   lens[] = { strlen(items[0]), strlen(items[1]) };
+	struct audit_items       it = { 2, seqs, (const char **)items, lens };
 	struct json_object      *doc;
 	size_t                   len;
 	char                    *body;
 
 	(void)state;
-	body = audit_items_body(&arena, res, 2, "Mg", &len);
+	body = audit_items_body(&arena, &it, 2, "Mg", &len);
 	assert_string_equal(body,
 	    "{\"items\":[{\"seq\":1},{\"seq\":2,\"after\":{\"a\": \"]\"}}],\"next_cursor\":\"Mg\"}");
 	assert_int_equal(len, strlen(body));
-	body = audit_items_body(&arena, res, 1, NULL, &len);
+	body = audit_items_body(&arena, &it, 1, NULL, &len);
 	assert_string_equal(body, "{\"items\":[{\"seq\":1}],\"next_cursor\":null}");
-	body = audit_items_body(&arena, res, 0, "a\"b\\\n", &len);
+	body = audit_items_body(&arena, &it, 0, "a\"b\\\n", &len);
 	doc = json_tokener_parse(body);
 	assert_non_null(doc);
 	assert_string_equal(
 	    json_object_get_string(json_object_object_get(doc, "next_cursor")), "a\"b\\\n");
 	json_object_put(doc);
-	PQclear(res);
 }
 
 /* Vectors from `printf '%s' '<prev><canonical>' | sha256sum`. */
