@@ -35,17 +35,6 @@ json_member_string(struct json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-size_t
-utf8_length(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
 char *
 pg_text_array(struct arena *a, const char *const *items, int n)
 {
@@ -73,22 +62,4 @@ pg_text_array(struct arena *a, const char *const *items, int n)
 	*p++ = '}';
 	*p = '\0';
 	return out;
-}
-
-const char *
-time_rfc3339_from_pg(struct arena *a, const char *t)
-{
-	/* Our connection runs with TimeZone UTC and ISO DateStyle:
-	 * "2026-11-23 07:35:50.123456+00" -> "2026-11-23T07:35:50.123Z". */
-	char   frac[4] = "000";
-	size_t i;
-
-	if (t == NULL)
-		return NULL;
-	if (strlen(t) < 19)
-		return arena_strdup(a, t);
-	if (t[19] == '.')
-		for (i = 0; i < 3 && t[20 + i] >= '0' && t[20 + i] <= '9'; i++)
-			frac[i] = t[20 + i];
-	return arena_printf(a, "%.10sT%.8s.%sZ", t, t + 11, frac);
 }

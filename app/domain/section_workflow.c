@@ -20,13 +20,21 @@ static const struct {
 	enum section_state from, to;
 	bool               reviewing; /* separation of duties applies */
 	bool               new_revision;
+	enum wf_submitter  submitter;
 } transitions[] = {
-	{ TPL_ACTION_SUBMIT, STATE_DRAFT, STATE_SUBMITTED, false, false },
-	{ TPL_ACTION_START_REVIEW, STATE_SUBMITTED, STATE_IN_REVIEW, true, false },
-	{ TPL_ACTION_APPROVE, STATE_IN_REVIEW, STATE_APPROVED, true, false },
-	{ TPL_ACTION_REJECT, STATE_IN_REVIEW, STATE_REJECTED, true, false },
-	{ TPL_ACTION_REOPEN, STATE_REJECTED, STATE_DRAFT, false, true },
+	{ TPL_ACTION_SUBMIT, STATE_DRAFT, STATE_SUBMITTED, false, false, WF_SUBMITTER_SET },
+	{ TPL_ACTION_START_REVIEW, STATE_SUBMITTED, STATE_IN_REVIEW, true, false,
+	    WF_SUBMITTER_KEEP },
+	{ TPL_ACTION_APPROVE, STATE_IN_REVIEW, STATE_APPROVED, true, false, WF_SUBMITTER_KEEP },
+	{ TPL_ACTION_REJECT, STATE_IN_REVIEW, STATE_REJECTED, true, false, WF_SUBMITTER_KEEP },
+	{ TPL_ACTION_REOPEN, STATE_REJECTED, STATE_DRAFT, false, true, WF_SUBMITTER_CLEAR },
 };
+
+const char *
+wf_submitter_name(enum wf_submitter s)
+{
+	return s == WF_SUBMITTER_SET ? "set" : s == WF_SUBMITTER_CLEAR ? "clear" : "keep";
+}
 
 int
 section_state_from_name(const char *name)
@@ -88,5 +96,6 @@ wf_decide(const unsigned workflow[TPL_ACTION_COUNT], unsigned user_roles, bool i
 	}
 	d.to = transitions[i].to;
 	d.new_revision = transitions[i].new_revision;
+	d.submitter = transitions[i].submitter;
 	return d;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/handlers/entry_view.h"
 #include "logbook/handlers/handlers.h"
 #include "logbook/http/http.h"
@@ -31,7 +32,7 @@ entry_section_json(struct request *r, const char *state, const char *revision, c
 	    s, "etag", json_object_new_string(arena_printf(r->arena, "\"%s\"", etag)));
 	json_object_object_add(s, "updated_by", json_object_new_string(updated_by));
 	json_object_object_add(
-	    s, "updated_at", json_object_new_string(time_rfc3339_from_pg(r->arena, updated_at)));
+	    s, "updated_at", json_object_new_string(ts_from_pg(r->arena, updated_at)));
 	return s;
 }
 
@@ -102,10 +103,10 @@ entry_reply(struct request *r, int status, const char *id)
 	json_object_object_add(body, "template_version", json_object_new_int(e.template_version));
 	json_object_object_add(body, "title", json_object_new_string(e.title));
 	json_object_object_add(body, "created_by", json_object_new_string(e.created_by));
-	json_object_object_add(body, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, e.created_at)));
-	json_object_object_add(body, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, e.updated_at)));
+	json_object_object_add(
+	    body, "created_at", json_object_new_string(ts_from_pg(r->arena, e.created_at)));
+	json_object_object_add(
+	    body, "updated_at", json_object_new_string(ts_from_pg(r->arena, e.updated_at)));
 	json_object_object_add(body, "sections", sections);
 	return reply_json(r, status, body);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/handlers/handlers.h"
 #include "logbook/http/http.h"
 #include "logbook/http/pagination.h"
@@ -79,9 +80,9 @@ handle_entries_list(struct request *r)
 		json_object_object_add(e, "title", json_object_new_string(rows[i].title));
 		json_object_object_add(e, "created_by", json_object_new_string(rows[i].created_by));
 		json_object_object_add(e, "created_at",
-		    json_object_new_string(time_rfc3339_from_pg(r->arena, rows[i].created_at)));
+		    json_object_new_string(ts_from_pg(r->arena, rows[i].created_at)));
 		json_object_object_add(e, "updated_at",
-		    json_object_new_string(time_rfc3339_from_pg(r->arena, rows[i].updated_at)));
+		    json_object_new_string(ts_from_pg(r->arena, rows[i].updated_at)));
 		json_object_object_add(e, "sections",
 		    rows[i].sections == NULL ? json_object_new_object()
 					     : json_tokener_parse(rows[i].sections));

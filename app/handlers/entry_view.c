@@ -7,37 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/timestamp.h"
 #include "logbook/domain/datetime_text.h"
 
-#define USEC_PER_DAY      INT64_C(86400000000)
-#define DAYS_0001_TO_1970 719162
-
 /* A datetime as the read statements print it: UTC, milliseconds, "YYYY-MM-DDTHH:MM:SS.mmmZ"
- * (PostgreSQL's to_char MS truncates, and so does this). A save's own reply and its history
- * row come from the value engine's text, which keeps the offset the client wrote; this makes
- * them read exactly as a later GET does. Text that does not parse is returned as it is. */
+ * (core/timestamp.h). A save's own reply and its history row come from the value engine's
+ * text, which keeps the offset the client wrote; this makes them read exactly as a later GET
+ * does. Text that does not parse is returned as it is. */
 static struct json_object *
 datetime_json(const char *text)
 {
-	char    norm[DT_TEXT_MAX], out[64];
-	int64_t ord, z, era, doe, yoe, doy, mp, y, m, d, usec;
+	char    norm[DT_TEXT_MAX], out[TS_TEXT_MAX];
+	int64_t ord;
 
 	if (!dt_parse_datetime(text, strlen(text), norm, &ord))
 		return json_object_new_string(text);
-	usec = ord % USEC_PER_DAY;
-	/* Civil date from days since 1970-01-01 (H. Hinnant); ord >= 0, so z > 0 here. */
-	z = ord / USEC_PER_DAY - DAYS_0001_TO_1970 + 719468;
-	era = z / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y = yoe + era * 400 + (m <= 2);
-	snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, (int)m, (int)d,
-	    (int)(usec / INT64_C(3600000000)), (int)(usec / 60000000 % 60),
-	    (int)(usec / 1000000 % 60), (int)(usec / 1000 % 1000));
+	ts_from_usec(out, ord);
 	return json_object_new_string(out);
 }
 

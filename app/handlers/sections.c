@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
 #include "logbook/handlers/entries.h"
@@ -192,13 +193,15 @@ constraint_error(struct request *r, const struct tc_section *cs, const char *fie
 	return -1;
 }
 
-/* Who takes the step: the signed-in user, claiming with c->etag. */
+/* Who takes the step: the signed-in user, claiming with c->etag; its effects are the workflow
+ * table's (a save has none). */
 static struct section_step
 section_step(struct request *r, const struct section_ctx *c, const char *from, const char *to,
-    const char *action, const char *comment)
+    const char *action, const char *comment, const struct wf_decision *d)
 {
 	struct section_step step = { c->id, c->section, c->etag, from, to, action, comment,
-		request_actor(r) };
+		request_actor(r), d != NULL && d->new_revision,
+		wf_submitter_name(d != NULL ? d->submitter : WF_SUBMITTER_KEEP) };
 
 	return step;
 }
@@ -249,7 +252,7 @@ handle_section_save(struct request *r)
 	sv.data = json_text(r, data);
 	sv.tables = json_text(r, tables);
 	sv.audit_after = json_text(r, after);
-	step = section_step(r, &c, "draft", "draft", "save", NULL);
+	step = section_step(r, &c, "draft", "draft", "save", NULL, NULL);
 	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
 	if (sstore_save(STORE(r), c.cs, &step, &sv, &claim, &failed) != 0)
 		return constraint_error(r, c.cs, sv.fields, &failed);
@@ -330,7 +333,7 @@ handle_section_transition(struct request *r)
 	ev.action = action;
 	ev.before = before;
 	ev.after = after;
-	step = section_step(r, &c, state, to, action, comment);
+	step = section_step(r, &c, state, to, action, comment, &d);
 	if (sstore_transition(STORE(r), c.cs, &step, &ev, &claim, &texts) != 0)
 		return -1;
 	data = entry_data_from_texts(s, texts.fields);
@@ -370,7 +373,7 @@ handle_section_history(struct request *r)
 		json_object_object_add(h, "to", json_object_new_string(rows[i].to));
 		json_object_object_add(h, "actor", json_object_new_string(rows[i].actor));
 		json_object_object_add(
-		    h, "at", json_object_new_string(time_rfc3339_from_pg(r->arena, rows[i].at)));
+		    h, "at", json_object_new_string(ts_from_pg(r->arena, rows[i].at)));
 		json_object_object_add(h, "comment", json_str_or_null(rows[i].comment));
 		json_object_object_add(
 		    h, "data", rows[i].data == NULL ? NULL : json_tokener_parse(rows[i].data));

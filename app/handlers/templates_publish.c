@@ -98,7 +98,7 @@ publish_plan(struct request *r, struct publish *p)
 	size_t            i;
 	int               rc;
 
-	db_sql_quoter(r->db, &q);
+	db_sql_quoter(r->db, r->arena, &q);
 	verr_init(&errs, r->arena);
 	rc = schema_plan_build(p->published, p->npublished, p->next, &q, r->arena, &errs, &p->plan);
 	if (rc == -2)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/handlers/handlers.h"
 #include "logbook/handlers/templates.h"
 #include "logbook/http/http.h"
@@ -38,13 +39,13 @@ template_version_json(struct request *r, const struct version_row *v)
 	json_object_object_add(def, "version", json_object_new_int(v->version));
 	json_object_object_add(def, "status", json_object_new_string(v->status));
 	json_object_object_add(def, "created_by", json_object_new_string(v->created_by));
-	json_object_object_add(def, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, v->created_at)));
-	json_object_object_add(def, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, v->updated_at)));
+	json_object_object_add(
+	    def, "created_at", json_object_new_string(ts_from_pg(r->arena, v->created_at)));
+	json_object_object_add(
+	    def, "updated_at", json_object_new_string(ts_from_pg(r->arena, v->updated_at)));
 	json_object_object_add(def, "published_by", json_str_or_null(v->published_by));
 	json_object_object_add(
-	    def, "published_at", json_str_or_null(time_rfc3339_from_pg(r->arena, v->published_at)));
+	    def, "published_at", json_str_or_null(ts_from_pg(r->arena, v->published_at)));
 	return def;
 }
 
@@ -77,7 +78,7 @@ template_reply(struct request *r, int status, const char *key)
 		json_object_object_add(v, "version", json_object_new_int(versions[i].version));
 		json_object_object_add(v, "status", json_object_new_string(versions[i].status));
 		json_object_object_add(v, "published_at",
-		    json_str_or_null(time_rfc3339_from_pg(r->arena, versions[i].published_at)));
+		    json_str_or_null(ts_from_pg(r->arena, versions[i].published_at)));
 		json_object_array_add(list, v);
 	}
 	json_object_object_add(body, "versions", list);
@@ -140,7 +141,7 @@ handle_templates_list(struct request *r)
 		json_object_object_add(t, "etag",
 		    json_object_new_string(arena_printf(r->arena, "\"%s\"", rows[i].revision)));
 		json_object_object_add(t, "updated_at",
-		    json_object_new_string(time_rfc3339_from_pg(r->arena, rows[i].updated_at)));
+		    json_object_new_string(ts_from_pg(r->arena, rows[i].updated_at)));
 		json_object_array_add(items, t);
 	}
 	return reply_page(r, items, n > limit ? rows[limit - 1].key : NULL);

@@ -6,6 +6,8 @@
 #include "logbook/auth/password.h"
 #include "logbook/auth/roles.h"
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
+#include "logbook/domain/utf8.h"
 #include "logbook/handlers/handlers.h"
 #include "logbook/http/http.h"
 #include "logbook/http/pagination.h"
@@ -55,10 +57,10 @@ user_json(struct request *r, const struct user_row *row)
 	json_object_object_add(u, "disabled", json_object_new_boolean(row->disabled));
 	json_object_object_add(
 	    u, "etag", json_object_new_string(arena_printf(r->arena, "\"%s\"", row->revision)));
-	json_object_object_add(u, "created_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, row->created_at)));
-	json_object_object_add(u, "updated_at",
-	    json_object_new_string(time_rfc3339_from_pg(r->arena, row->updated_at)));
+	json_object_object_add(
+	    u, "created_at", json_object_new_string(ts_from_pg(r->arena, row->created_at)));
+	json_object_object_add(
+	    u, "updated_at", json_object_new_string(ts_from_pg(r->arena, row->updated_at)));
 	return u;
 }
 
@@ -110,7 +112,7 @@ take_password(struct request *r, struct json_object *in, const char **hash)
 
 	if (json_take_string(r, in, "password", 1024, 1, &pw) != 0 || pw == NULL)
 		return 0;
-	if (utf8_length(pw) < 8) {
+	if (utf8_count(pw, strlen(pw)) < 8) {
 		problem_add_error(r, "password", "min_length", "must be at least 8 characters");
 		return -1;
 	}

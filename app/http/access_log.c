@@ -3,7 +3,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "logbook/core/log.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/http/http.h"
 
 /* Client-controlled text (path, token subject) must not forge extra log lines or fields. */
@@ -19,11 +19,11 @@ log_request(const struct request *r)
 {
 	struct timespec now;
 	uint64_t        ns;
-	char            ts[40];
+	char            ts[TS_TEXT_MAX];
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - r->start_ns;
-	log_stamp(ts, sizeof(ts));
+	ts_now(ts);
 	fprintf(stderr, "%s access pid=%d req=%s method=", ts, (int)getpid(), r->request_id);
 	put_safe(r->method);
 	fputs(" path=", stderr);

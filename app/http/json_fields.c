@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "logbook/core/json_util.h"
+#include "logbook/domain/utf8.h"
 #include "logbook/http/http.h"
 
 struct json_object *
@@ -33,7 +34,7 @@ json_take_string(struct request *r, struct json_object *obj, const char *key, si
 		problem_add_error(r, key, "required", "must not be empty");
 		return -1;
 	}
-	if (utf8_length(s) > max_chars) {
+	if (utf8_count(s, strlen(s)) > max_chars) {
 		problem_add_error(r, key, "max_length",
 		    arena_printf(r->arena, "must be at most %zu characters", max_chars));
 		return -1;

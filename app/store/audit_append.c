@@ -11,53 +11,43 @@
 #include "logbook/core/log.h"
 #include "logbook/store/db.h"
 
+/* The one diff is SQL's jsonb_diff (005_entries.sql): when before and after are both objects,
+ * only the members that differ are stored. */
+#define AUDIT_INSERT                                                                                    \
+	"INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id," \
+	" client_ip, user_agent, before, after)"                                                        \
+	" SELECT $1, $2::text[], $3, $4, $5, $6, $7, $8, $9,"
+
 DB_STMT(stmt_audit_insert,
-    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-    " client_ip, user_agent, before, after)"
-    " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)");
-
-/* Keeps in *before and *after only the top-level members whose values differ. */
-static void
-diff_objects(struct arena *ar, struct json_object **before, struct json_object **after)
-{
-	struct json_object *b = json_object_new_object(), *a = json_object_new_object();
-
-	json_object_object_foreach(*before, key, bval)
-	{
-		struct json_object *aval = NULL;
-
-		if (!json_object_object_get_ex(*after, key, &aval) ||
-		    !json_object_equal(bval, aval))
-			json_object_object_add(b, key, json_object_get(bval));
-	}
-	json_object_object_foreach(*after, key2, aval2)
-	{
-		struct json_object *bval2 = NULL;
-
-		if (!json_object_object_get_ex(*before, key2, &bval2) ||
-		    !json_object_equal(bval2, aval2))
-			json_object_object_add(a, key2, json_object_get(aval2));
-	}
-	*before = json_arena_own(ar, b);
-	*after = json_arena_own(ar, a);
-}
+    AUDIT_INSERT " CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
+		 " 'object' THEN d.before ELSE $10::jsonb END,"
+		 " CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
+		 " 'object' THEN d.after ELSE $11::jsonb END"
+		 " FROM jsonb_diff($10::jsonb, $11::jsonb) d");
+/* A section save: before is the previous save's data and tables, the newest history row but
+ * one (this save's row is already in). */
+DB_STMT(stmt_audit_save,
+    AUDIT_INSERT
+    " d.before, d.after FROM jsonb_diff(coalesce($10::jsonb,"
+    " (SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}') FROM section_history h"
+    "  WHERE h.entry_id = $5::uuid AND h.section = $6 AND h.action = 'save'"
+    "  ORDER BY h.id DESC OFFSET 1 LIMIT 1)), $11::jsonb) d");
 
 static const char *
-json_text(struct json_object *o)
+json_text(struct arena *a, struct json_object *o)
 {
-	return o == NULL ? NULL : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	return o == NULL
+	    ? NULL
+	    : arena_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 }
 
 /* The statement's eleven parameters, in the arena (they must outlive a deferred run). */
 static const char **
-audit_values(struct arena *a, const struct audit_actor *who, const struct audit_event *e)
+audit_values(struct arena *a, const struct audit_actor *who, const struct audit_event *e,
+    const char *before, const char *after)
 {
-	struct json_object *before = e->before, *after = e->after;
-	const char        **values = arena_alloc(a, 11 * sizeof(*values));
+	const char **values = arena_alloc(a, 11 * sizeof(*values));
 
-	if (before != NULL && after != NULL && json_object_is_type(before, json_type_object) &&
-	    json_object_is_type(after, json_type_object))
-		diff_objects(a, &before, &after);
 	values[0] = e->actor != NULL ? e->actor : who->sub != NULL ? who->sub : "anonymous";
 	values[1] = pg_text_array(a, who->roles, who->nroles);
 	values[2] = e->action;
@@ -67,8 +57,8 @@ audit_values(struct arena *a, const struct audit_actor *who, const struct audit_
 	values[6] = who->request_id;
 	values[7] = who->client_ip;
 	values[8] = who->user_agent;
-	values[9] = arena_strdup(a, json_text(before));
-	values[10] = arena_strdup(a, json_text(after));
+	values[9] = before;
+	values[10] = after;
 	return values;
 }
 
@@ -77,8 +67,20 @@ audit_append(struct db *db, struct arena *a, struct db_error *e, const struct au
     const struct audit_event *ev)
 {
 	(void)e;
-	db_defer(db, a, &stmt_audit_insert, 11, audit_values(a, who, ev));
+	db_defer(db, a, &stmt_audit_insert, 11,
+	    audit_values(a, who, ev, json_text(a, ev->before), json_text(a, ev->after)));
 	return 0;
+}
+
+void
+audit_append_save(struct db *db, struct arena *a, const struct audit_actor *who,
+    const char *entry_id, const char *section, const char *after)
+{
+	struct audit_event ev = {
+		.action = "save", .object_type = "entry", .object_id = entry_id, .section = section
+	};
+
+	db_defer(db, a, &stmt_audit_save, 11, audit_values(a, who, &ev, NULL, after));
 }
 
 int
@@ -86,9 +88,12 @@ audit_append_now(struct db *db, struct arena *a, struct db_error *e, const struc
     const struct audit_event *ev)
 {
 	db->wrote_audit = 1;
-	return db_exec(db, a, e, &stmt_audit_insert, 11, audit_values(a, who, ev)) != NULL ? 0 : -1;
+	return db_exec(db, a, e, &stmt_audit_insert, 11,
+		   audit_values(a, who, ev, json_text(a, ev->before), json_text(a, ev->after))) !=
+		NULL
+	    ? 0
+	    : -1;
 }
-
 DB_STMT(stmt_audit_seal, "SELECT audit_seal(true)");
 
 int

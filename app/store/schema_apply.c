@@ -10,36 +10,48 @@
 
 DB_STMT(stmt_attach, "SELECT audit_attach($1, $2, $3)");
 
+/* The planner's quoter is db_quote_ident / db_quote_literal: the text lands in the arena,
+ * so there is nothing to release. */
+struct quoter_ctx {
+	struct db      *db;
+	struct arena   *arena;
+	struct db_error error;
+};
+
 static char *
 quote_ident(void *ctx, const char *s)
 {
-	struct db *db = ctx;
+	struct quoter_ctx *q = ctx;
 
-	return db->conn != NULL ? PQescapeIdentifier(db->conn, s, strlen(s)) : NULL;
+	return db_quote_ident(q->db, q->arena, &q->error, s);
 }
 
 static char *
 quote_literal(void *ctx, const char *s)
 {
-	struct db *db = ctx;
+	struct quoter_ctx *q = ctx;
 
-	return db->conn != NULL ? PQescapeLiteral(db->conn, s, strlen(s)) : NULL;
+	return db_quote_literal(q->db, q->arena, &q->error, s);
 }
 
 static void
 release(void *ctx, char *quoted)
 {
 	(void)ctx;
-	PQfreemem(quoted);
+	(void)quoted;
 }
 
 void
-db_sql_quoter(struct db *db, struct sql_quoter *q)
+db_sql_quoter(struct db *db, struct arena *a, struct sql_quoter *q)
 {
+	struct quoter_ctx *ctx = arena_zalloc(a, sizeof(*ctx));
+
+	ctx->db = db;
+	ctx->arena = a;
 	q->quote_ident = quote_ident;
 	q->quote_literal = quote_literal;
 	q->release = release;
-	q->ctx = db;
+	q->ctx = ctx;
 }
 
 /* Column 0 the count, column 1 a text[] of entry ids ("{uuid,uuid}"). */

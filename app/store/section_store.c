@@ -5,6 +5,7 @@
 
 #include "logbook/core/arena.h"
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/domain/template_def.h"
 #include "logbook/store/audit_append.h"
 #include "logbook/store/audit_context.h"
@@ -28,13 +29,14 @@ DB_STMT_COLS(stmt_history,
     " FROM section_history WHERE entry_id = $1::uuid AND section = $2 ORDER BY id",
     history_cols);
 
-/* section_claim(): $1 entry, $2 section, $3 etag or NULL, $4 actor, $5 from, $6 to, $7 action. */
+/* section_claim(): $1 entry, $2 section, $3 etag or NULL, $4 actor, $5 from, $6 to, $7 action,
+ * $8 new revision, $9 submitter effect (010_section_claim_effects.sql). */
 enum { CL_REVISION, CL_ETAG, CL_STATE, CL_UPDATED_AT };
 static const char *const claim_cols[] = { "revision", "etag", "state", "updated_at", NULL };
 DB_STMT_COLS(stmt_claim,
-    "SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at"
-    " FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)",
+    "SELECT revision, etag, state, " TS_SQL("updated_at",
+	TS_SQL_MS) " AS updated_at"
+		   " FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7, $8::boolean, $9)",
     claim_cols);
 
 /* History row: $1 entry, $2 section, $3 action, $4 from, $5 to, $6 actor, $7 comment,
@@ -48,17 +50,6 @@ DB_STMT(stmt_history_insert,
     "   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
     "   ORDER BY h.id DESC LIMIT 1) last ON true"
     " WHERE s.entry_id = $1::uuid AND s.section = $2");
-
-/* Audit row of a save with a diff against the previous save: $1 actor, $2 roles, $3 entry,
- * $4 section, $5 request id, $6 client ip, $7 user agent, $8 data||tables jsonb. The previous
- * save is the newest history row but one (this save's row is already in). */
-DB_STMT(stmt_audit_save,
-    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-    " client_ip, user_agent, before, after)"
-    " SELECT $1, $2::text[], 'save', 'entry', $3, $4, $5, $6, $7, d.before, d.after"
-    " FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"
-    "   FROM section_history h WHERE h.entry_id = $3::uuid AND h.section = $4 AND h.action = 'save'"
-    "   ORDER BY h.id DESC OFFSET 1 LIMIT 1), $8::jsonb) d");
 
 enum { FITS };
 static const char *const fits_cols[] = { "fits", NULL };
@@ -124,7 +115,7 @@ params(struct arena *a, int n)
 static int
 batch_start(struct arena *a, struct db_batch *b, const struct section_step *s)
 {
-	const char **claim = params(a, 7);
+	const char **claim = params(a, 9);
 
 	claim[0] = s->id;
 	claim[1] = s->section;
@@ -133,10 +124,12 @@ batch_start(struct arena *a, struct db_batch *b, const struct section_step *s)
 	claim[4] = s->from;
 	claim[5] = s->to;
 	claim[6] = s->action;
+	claim[7] = s->new_revision ? "true" : "false";
+	claim[8] = s->submitter != NULL ? s->submitter : "keep";
 	db_batch_init(b, a);
 	db_batch_add_sql(b, "BEGIN", 0, NULL);
 	db_batch_add(b, &audit_context_stmt, 2, audit_context_values(a, s->who));
-	return db_batch_add(b, &stmt_claim, 7, claim);
+	return db_batch_add(b, &stmt_claim, 9, claim);
 }
 
 /* The history row: data and tables as they are after this step (NULL keeps the last save's). */
@@ -165,23 +158,6 @@ claim_read(const PGresult *res, struct section_claim *c)
 	c->etag = PQgetvalue(res, 0, CL_ETAG);
 	c->state = PQgetvalue(res, 0, CL_STATE);
 	c->updated_at = PQgetvalue(res, 0, CL_UPDATED_AT);
-}
-
-/* The save's audit row, queued for COMMIT: the diff against the previous save is SQL's. */
-static void
-defer_save_audit(struct db *db, struct arena *a, const struct section_step *s, const char *after)
-{
-	const char **v = params(a, 8);
-
-	v[0] = s->who->sub;
-	v[1] = pg_text_array(a, s->who->roles, s->who->nroles);
-	v[2] = s->id;
-	v[3] = s->section;
-	v[4] = s->who->request_id;
-	v[5] = s->who->client_ip;
-	v[6] = s->who->user_agent;
-	v[7] = after;
-	db_defer(db, a, &stmt_audit_save, 8, v);
 }
 
 int
@@ -220,7 +196,7 @@ sstore_save(struct db *db, struct arena *a, struct db_error *e, const struct tc_
 	}
 	batch_history(a, &b, step, values->data, values->tables);
 	/* The audit row goes out with COMMIT: the chain stays locked only that long. */
-	defer_save_audit(db, a, step, values->audit_after);
+	audit_append_save(db, a, step->who, step->id, step->section, values->audit_after);
 	if (db_batch_commit(db, a, e, &b) != 0) {
 		failed->data = e->item == upsert;
 		for (i = 0; i < s->ntables; i++)

@@ -11,6 +11,7 @@
 
 #include "logbook/core/arena.h"
 #include "logbook/core/json_util.h"
+#include "logbook/core/timestamp.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
 #include "logbook/store/db.h"
@@ -23,27 +24,22 @@ static struct tc_version *slots[TCACHE_SLOTS];
 static unsigned long      clock_now;
 static unsigned long      generation; /* keeps prepared statement names unique after eviction */
 
-/* PQescapeIdentifier, copied into the definition's arena. NULL when libpq cannot. */
+/* The one quoter (db_quote_ident), into the definition's arena. NULL when libpq cannot. */
 static char *
 quote(struct db *db, struct arena *a, const char *ident)
 {
-	char *q = PQescapeIdentifier(db->conn, ident, strlen(ident)), *copy;
+	struct db_error ignored; /* load() reports "cannot quote identifiers" */
 
-	if (q == NULL)
-		return NULL;
-	copy = arena_strdup(a, q);
-	PQfreemem(q);
-	return copy;
+	return db_quote_ident(db, a, &ignored, ident);
 }
 
-/* The text form the read statements return a column in (see entry_json.c for the reverse). */
+/* The text form the read statements return a column in (see handlers/entry_view.c for the reverse). */
 static char *
 read_expr(struct arena *a, const char *col, enum field_type t)
 {
 	switch (t) {
 	case FIELD_DATETIME:
-		return arena_printf(
-		    a, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
+		return arena_printf(a, TS_SQL_MS_FMT, col);
 	case FIELD_CHOICE:
 		/* A later version may have made the column a multichoice (text[], holding ARRAY[old
 		 * value]): read either shape, since this statement outlives such a change. */

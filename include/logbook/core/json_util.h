@@ -16,14 +16,7 @@ struct json_object *json_str_or_null(const char *s);
 /* The member as a string, or NULL when absent, null, or not a string (borrowed). */
 const char *json_member_string(struct json_object *obj, const char *key);
 
-/* Number of Unicode code points in valid UTF-8 s. */
-size_t utf8_length(const char *s);
-
 /* PostgreSQL text[] literal ("{\"a\",\"b\"}") for n strings, in the arena. */
 char *pg_text_array(struct arena *a, const char *const *items, int n);
-
-/* Current time / a PostgreSQL timestamptz text as RFC 3339 UTC with milliseconds
- * ("2026-11-23T07:35:50.123Z"), in the arena. */
-const char *time_rfc3339_from_pg(struct arena *a, const char *pg_text);
 
 #endif

@@ -7,7 +7,4 @@
 /* One line: "<RFC 3339 time> <level> pid=<pid> <message>". */
 void log_msg(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The current time as RFC 3339 UTC with milliseconds, as every line starts. */
-void log_stamp(char *buf, size_t len);
-
 #endif

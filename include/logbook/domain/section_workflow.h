@@ -32,11 +32,22 @@ enum wf_verdict {
 	WF_COMMENT_REQUIRED, /* 422: reject without a comment */
 };
 
+/* What a step does to the section's submitter. */
+enum wf_submitter {
+	WF_SUBMITTER_KEEP,
+	WF_SUBMITTER_SET,   /* submit: the actor submitted this revision */
+	WF_SUBMITTER_CLEAR, /* reopen: a new revision has no submitter yet */
+};
+
 struct wf_decision {
 	enum wf_verdict    verdict;
 	enum section_state to;           /* when WF_OK */
 	bool               new_revision; /* reopen */
+	enum wf_submitter  submitter;
 };
+
+/* "keep", "set" or "clear", as section_claim() takes it (010_section_claim_effects.sql). */
+const char *wf_submitter_name(enum wf_submitter s);
 
 /* Names <-> enums; -1 for an unknown name (actions: tpl_action_from_name, template_def.h). */
 int         section_state_from_name(const char *name);

@@ -33,9 +33,15 @@ struct audit_event {
 };
 
 /* Queues one audit row for the transaction's COMMIT. When both before and after are objects,
- * only the members that differ are stored (a diff). Returns 0. */
+ * only the members that differ are stored (SQL's jsonb_diff, the one diff). Returns 0. */
 int audit_append(struct db *db, struct arena *a, struct db_error *e, const struct audit_actor *who,
     const struct audit_event *ev);
+
+/* The audit row of a section save, queued like audit_append: after is the section's data and
+ * tables (one JSON object, as text); before is taken from the previous save, so that the row
+ * holds what changed. */
+void audit_append_save(struct db *db, struct arena *a, const struct audit_actor *who,
+    const char *entry_id, const char *section, const char *after);
 
 /* Inserts the row now, committed even if the request then fails (a failed login: the answer
  * is an error, the attempt must still be on record). Outside a transaction it commits alone. */

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "logbook/core/timestamp.h"
 #include "logbook/store/db_error.h"
 
 struct arena;
@@ -33,17 +34,19 @@ struct audit_filter {
 /* One audit row in the API's item shape, as columns of a subquery named `i`, so that
  * row_to_json(i) is the item: `at` is rendered with microseconds, exactly as in the canonical
  * form the hash covers, so that a client can recompute the chain from what it reads. */
-#define AUDIT_ITEM_COLUMNS                                                                       \
-	"seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at, actor," \
-	" action, object_type, object_id, section, request_id, client_ip, before, after,"        \
-	" prev_hash, hash, roles, user_agent"
+#define AUDIT_ITEM_COLUMNS                                                                               \
+	"seq, " TS_SQL("at",                                                                             \
+	    TS_SQL_US) " AS at, actor,"                                                                  \
+		       " action, object_type, object_id, section, request_id, client_ip, before, after," \
+		       " prev_hash, hash, roles, user_agent"
 
 /* The same columns for CSV export, every one text: roles as a JSON array, before and after as
  * JSON text. AUDIT_CSV_HEADER names them in order. */
-#define AUDIT_CSV_COLUMNS                                                                        \
-	"seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at, actor," \
-	" action, object_type, object_id, section, request_id, client_ip, before::text,"         \
-	" after::text, prev_hash, hash, array_to_json(roles)::text, user_agent"
+#define AUDIT_CSV_COLUMNS                                                                               \
+	"seq, " TS_SQL("at",                                                                            \
+	    TS_SQL_US) " AS at, actor,"                                                                 \
+		       " action, object_type, object_id, section, request_id, client_ip, before::text," \
+		       " after::text, prev_hash, hash, array_to_json(roles)::text, user_agent"
 #define AUDIT_CSV_HEADER                                                                       \
 	"seq,at,actor,action,object_type,object_id,section,request_id,client_ip,before,after," \
 	"prev_hash,hash,roles,user_agent\r\n"

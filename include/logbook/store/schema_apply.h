@@ -13,10 +13,10 @@ struct db;
 struct schema_plan;
 struct sql_quoter;
 
-/* The one identifier and literal quoter (PQescapeIdentifier / PQescapeLiteral on this
- * connection, NULL when libpq cannot, the result freed with PQfreemem), as the planner wants it.
- * The quoter keeps db; it is valid as long as the connection is. */
-void db_sql_quoter(struct db *db, struct sql_quoter *q);
+/* The store's one identifier and literal quoter (db_quote_ident / db_quote_literal: libpq's
+ * PQescapeIdentifier / PQescapeLiteral checked for NULL, freed with PQfreemem, copied into a)
+ * as the planner wants it. Valid as long as the arena. */
+void db_sql_quoter(struct db *db, struct arena *a, struct sql_quoter *q);
 
 /* What one operation's conflict query found: how many entries the change would break, and
  * the ids of a few. count 0 for operations without a query. */

@@ -41,12 +41,15 @@ int sstore_history(struct db *db, struct arena *a, struct db_error *e, const cha
     const char *section, struct history_row **out);
 
 /* One workflow step: who moves which section from which state to which, claiming it with
- * etag (its digits; NULL for If-Match: *). */
+ * etag (its digits; NULL for If-Match: *), and its effects as the workflow table says
+ * (section_workflow.h): a new revision, and the submitter "set", "clear" or "keep". */
 struct section_step {
 	const char               *id, *section, *etag;
 	const char               *from, *to, *action;
 	const char               *comment; /* NULL: none */
 	const struct audit_actor *who;
+	int                       new_revision;
+	const char               *submitter;
 };
 
 /* What section_claim() answered: the section after the step. updated_at is RFC 3339. */

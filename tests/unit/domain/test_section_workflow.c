@@ -162,6 +162,34 @@ test_custom_map_and_unknown(void **state)
 	assert_int_equal(section_state_from_name("Draft"), -1);
 }
 
+/* The effects section_claim() applies come from the table: submit sets the submitter,
+ * reopen starts a new revision without one, the review steps keep it. */
+static void
+test_effects_for_section_claim(void **state)
+{
+	struct wf_decision d;
+
+	(void)state;
+	d = wf_decide(default_workflow, ROLE_ADMIN, false, STATE_DRAFT, TPL_ACTION_SUBMIT, NULL);
+	assert_int_equal(d.submitter, WF_SUBMITTER_SET);
+	assert_false(d.new_revision);
+	d = wf_decide(
+	    default_workflow, ROLE_ADMIN, false, STATE_SUBMITTED, TPL_ACTION_START_REVIEW, NULL);
+	assert_int_equal(d.submitter, WF_SUBMITTER_KEEP);
+	d = wf_decide(
+	    default_workflow, ROLE_ADMIN, false, STATE_IN_REVIEW, TPL_ACTION_APPROVE, NULL);
+	assert_int_equal(d.submitter, WF_SUBMITTER_KEEP);
+	d = wf_decide(
+	    default_workflow, ROLE_ADMIN, false, STATE_IN_REVIEW, TPL_ACTION_REJECT, "no");
+	assert_int_equal(d.submitter, WF_SUBMITTER_KEEP);
+	d = wf_decide(default_workflow, ROLE_ADMIN, false, STATE_REJECTED, TPL_ACTION_REOPEN, NULL);
+	assert_int_equal(d.submitter, WF_SUBMITTER_CLEAR);
+	assert_true(d.new_revision);
+	assert_string_equal(wf_submitter_name(WF_SUBMITTER_SET), "set");
+	assert_string_equal(wf_submitter_name(WF_SUBMITTER_CLEAR), "clear");
+	assert_string_equal(wf_submitter_name(WF_SUBMITTER_KEEP), "keep");
+}
+
 int
 main(void)
 {
@@ -170,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_separation_of_duties),
 		cmocka_unit_test(test_reject_needs_comment),
 		cmocka_unit_test(test_custom_map_and_unknown),
+		cmocka_unit_test(test_effects_for_section_claim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
