@@ -14,75 +14,95 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-enum decimal_status
-decimal_normalize(const char *s, size_t len, enum decimal_grammar g, char out[DECIMAL_TEXT_MAX])
-{
-	const char *digits_int, *digits_frac = "";
-	size_t      i = 0, ni = 0, nf = 0, n, fz, k;
-	bool        negative = false, zero;
-	int64_t     exponent = 0, point, scale, int_digits, pos;
-	char       *o = out;
+/* A decimal as written: sign, integer digits, fraction digits, exponent (JSON numbers). */
+struct decimal_parts {
+	bool        negative;
+	const char *digits_int, *digits_frac;
+	size_t      ni, nf;
+	int64_t     exponent;
+};
 
-	out[0] = '\0';
+/* The exponent of a JSON number after 'e'/'E' at s[*i], clamped; -1 when it has no digits. */
+static int
+parse_exponent(const char *s, size_t len, size_t *i, int64_t *exponent)
+{
+	bool   negative = false;
+	size_t ne = 0;
+
+	if (*i < len && (s[*i] == '+' || s[*i] == '-'))
+		negative = s[(*i)++] == '-';
+	for (; *i < len && is_digit(s[*i]); (*i)++, ne++)
+		if (*exponent < EXPONENT_CLAMP)
+			*exponent = *exponent * 10 + (s[*i] - '0');
+	if (ne == 0)
+		return -1;
+	if (*exponent > EXPONENT_CLAMP)
+		*exponent = EXPONENT_CLAMP;
+	if (negative)
+		*exponent = -*exponent;
+	return 0;
+}
+
+/* Splits s[0..len) by grammar g; DECIMAL_OK or DECIMAL_SYNTAX. */
+static enum decimal_status
+decimal_parse(const char *s, size_t len, enum decimal_grammar g, struct decimal_parts *d)
+{
+	size_t i = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->digits_frac = "";
 	if (i < len && s[i] == '-') {
-		negative = true;
+		d->negative = true;
 		i++;
 	}
-	digits_int = s + i;
-	while (i < len && is_digit(s[i])) {
-		i++;
-		ni++;
-	}
-	if (ni == 0)
-		return DECIMAL_SYNTAX;
-	if (g == DECIMAL_JSON_NUMBER && ni > 1 && digits_int[0] == '0')
+	d->digits_int = s + i;
+	for (; i < len && is_digit(s[i]); i++)
+		d->ni++;
+	if (d->ni == 0 || (g == DECIMAL_JSON_NUMBER && d->ni > 1 && d->digits_int[0] == '0'))
 		return DECIMAL_SYNTAX;
 	if (i < len && s[i] == '.') {
-		i++;
-		digits_frac = s + i;
-		while (i < len && is_digit(s[i])) {
-			i++;
-			nf++;
-		}
-		if (nf == 0)
+		d->digits_frac = s + ++i;
+		for (; i < len && is_digit(s[i]); i++)
+			d->nf++;
+		if (d->nf == 0)
 			return DECIMAL_SYNTAX;
 	}
 	if (g == DECIMAL_JSON_NUMBER && i < len && (s[i] == 'e' || s[i] == 'E')) {
-		bool   exp_negative = false;
-		size_t ne = 0;
-
 		i++;
-		if (i < len && (s[i] == '+' || s[i] == '-'))
-			exp_negative = s[i++] == '-';
-		for (; i < len && is_digit(s[i]); i++, ne++)
-			if (exponent < EXPONENT_CLAMP)
-				exponent = exponent * 10 + (s[i] - '0');
-		if (ne == 0)
+		if (parse_exponent(s, len, &i, &d->exponent) != 0)
 			return DECIMAL_SYNTAX;
-		if (exponent > EXPONENT_CLAMP)
-			exponent = EXPONENT_CLAMP;
-		if (exp_negative)
-			exponent = -exponent;
 	}
-	if (i != len)
-		return DECIMAL_SYNTAX;
+	return i == len ? DECIMAL_OK : DECIMAL_SYNTAX;
+}
 
-	/* View the digits as one string d = int digits then fraction digits; the point sits
-	 * after `point` of them (point may lie outside 0..n once the exponent moved it). */
-	n = ni + nf;
-#define DIGIT_AT(j) ((j) < ni ? digits_int[(j)] : digits_frac[(j)-ni])
+enum decimal_status
+decimal_normalize(const char *s, size_t len, enum decimal_grammar g, char out[DECIMAL_TEXT_MAX])
+{
+	struct decimal_parts d;
+	enum decimal_status  st;
+	size_t               n, fz, k;
+	bool                 zero;
+	int64_t              point, scale, int_digits, pos;
+	char                *o = out;
+
+	out[0] = '\0';
+	if ((st = decimal_parse(s, len, g, &d)) != DECIMAL_OK)
+		return st;
+	/* View the digits as one string: int digits then fraction digits; the point sits after
+	 * `point` of them (point may lie outside 0..n once the exponent moved it). */
+	n = d.ni + d.nf;
+#define DIGIT_AT(j) ((j) < d.ni ? d.digits_int[(j)] : d.digits_frac[(j)-d.ni])
 	for (fz = 0; fz < n && DIGIT_AT(fz) == '0'; fz++)
 		continue;
 	zero = fz == n;
-	point = (int64_t)ni + exponent;
+	point = (int64_t)d.ni + d.exponent;
 	scale = (int64_t)n - point > 0 ? (int64_t)n - point : 0;
 	int_digits = zero || point <= (int64_t)fz ? 0 : point - (int64_t)fz;
 	if (scale > DECIMAL_MAX_SCALE)
 		return DECIMAL_TOO_MANY_SCALE;
 	if (int_digits + scale > DECIMAL_MAX_DIGITS)
 		return DECIMAL_TOO_MANY_DIGITS;
-
-	if (negative && !zero)
+	if (d.negative && !zero)
 		*o++ = '-';
 	if (int_digits == 0)
 		*o++ = '0';

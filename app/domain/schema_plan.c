@@ -522,134 +522,191 @@ refuse_type_change(struct planner *pl, const struct phys_table *t, const struct 
 }
 
 /* Diffs one existing column (co) with what the definition asks (cn). */
-static void
-plan_change_column(struct planner *pl, const struct phys_table *t, const struct phys_column *co,
-    const struct phys_column *cn, const char *qc)
-{
-	enum col_type   from = col_type_of(co->ftype), to = col_type_of(cn->ftype);
-	enum conversion conv = classify(from, to);
-	bool            type_change = conv != CONV_NONE;
-	bool            drop[CHECK_KIND_COUNT] = { 0 }, add[CHECK_KIND_COUNT] = { 0 };
-	bool            needs_conflict[CHECK_KIND_COUNT] = { 0 };
-	char           *value = NULL;
-	const char     *where = where_of(pl, t);
-	struct sql      s, conflict;
-	int             k;
+/* One column as it was (co) and as the new version has it (cn), and what changes between. */
+struct column_change {
+	const struct phys_table  *t;
+	const struct phys_column *co, *cn;
+	const char               *qc; /* the quoted column */
+	const char               *where;
+	enum col_type             from, to;
+	enum conversion           conv;
+	bool                      type_change;
+	bool                      drop[CHECK_KIND_COUNT], add[CHECK_KIND_COUNT];
+	bool                      needs_conflict[CHECK_KIND_COUNT];
+};
 
-	if (conv == CONV_REFUSED) {
-		refuse_type_change(pl, t, co, cn);
-		return;
-	}
+/* Which checks go and come: one that stays as it is, or only relaxes, needs no conflict
+ * query; a type change drops and adds them all. */
+static void
+change_checks(struct column_change *c)
+{
+	int k;
+
 	for (k = 0; k < CHECK_KIND_COUNT; k++) {
-		const struct phys_check *o = &co->checks[k], *n = &cn->checks[k];
+		const struct phys_check *o = &c->co->checks[k], *n = &c->cn->checks[k];
 		bool                     same = false, relaxed = false;
 
-		if (o->set && n->set && !type_change) {
-			relaxed = check_relaxes((enum check_kind)k, cn->ftype, o, n);
-			same = relaxed && check_relaxes((enum check_kind)k, cn->ftype, n, o);
+		if (o->set && n->set && !c->type_change) {
+			relaxed = check_relaxes((enum check_kind)k, c->cn->ftype, o, n);
+			same = relaxed && check_relaxes((enum check_kind)k, c->cn->ftype, n, o);
 		}
 		if (same)
 			continue;
-		drop[k] = o->set;
-		add[k] = n->set;
-		needs_conflict[k] = n->set && !relaxed;
+		c->drop[k] = o->set;
+		c->add[k] = n->set;
+		c->needs_conflict[k] = n->set && !relaxed;
 	}
+}
+
+/* First what stands in the way: the checks that go, and the default that goes or whose type
+ * changes. */
+static void
+change_drop(struct planner *pl, const struct column_change *c)
+{
+	struct sql s;
+	int        k;
 
 	for (k = 0; k < CHECK_KIND_COUNT; k++) {
-		if (!drop[k])
+		if (!c->drop[k])
 			continue;
 		sql_init(&s, pl->q);
-		alter_table(&s, pl, t);
+		alter_table(&s, pl, c->t);
 		sql_put(&s, "DROP CONSTRAINT ");
-		sql_ident(&s, naming_check(pl->a, co->name, check_kind_name(k)));
-		add_op(pl, PLAN_DROP_CHECK, t, co->name,
+		sql_ident(&s, naming_check(pl->a, c->co->name, check_kind_name(k)));
+		add_op(pl, PLAN_DROP_CHECK, c->t, c->co->name,
 		    arena_printf(pl->a, "drop check %s on column %s of %s", check_kind_name(k),
-			co->name, where),
+			c->co->name, c->where),
 		    &s, NULL);
 	}
-	if (co->default_text != NULL && (cn->default_text == NULL || type_change)) {
+	if (c->co->default_text != NULL && (c->cn->default_text == NULL || c->type_change)) {
 		sql_init(&s, pl->q);
-		alter_table(&s, pl, t);
-		sql_putf(&s, "ALTER COLUMN %s DROP DEFAULT", qc);
-		add_op(pl, PLAN_DROP_DEFAULT, t, co->name,
-		    arena_printf(pl->a, "drop the default of column %s of %s", co->name, where), &s,
-		    NULL);
+		alter_table(&s, pl, c->t);
+		sql_putf(&s, "ALTER COLUMN %s DROP DEFAULT", c->qc);
+		add_op(pl, PLAN_DROP_DEFAULT, c->t, c->co->name,
+		    arena_printf(
+			pl->a, "drop the default of column %s of %s", c->co->name, c->where),
+		    &s, NULL);
 	}
-	if (type_change) {
-		struct sql *cp = NULL;
+}
 
-		sql_init(&s, pl->q);
-		alter_table(&s, pl, t);
-		sql_putf(&s, "ALTER COLUMN %s TYPE %s USING ", qc, col_type_sql(to));
-		put_using(&s, qc, from, to);
-		if (conv == CONV_NARROW) {
-			conflict_begin(&conflict, pl, t);
-			sql_putf(&conflict, " WHERE %s IS NOT NULL AND ", qc);
-			put_unconvertible(&conflict, qc, from, to);
-			cp = &conflict;
-		}
-		add_op(pl, PLAN_ALTER_TYPE, t, co->name,
-		    arena_printf(pl->a, "change column %s of %s from %s to %s", co->name, where,
-			col_type_sql(from), col_type_sql(to)),
-		    &s, cp);
+/* The type, with a conflict query for the rows a narrowing cannot convert. */
+static void
+change_type(struct planner *pl, const struct column_change *c)
+{
+	struct sql  s, conflict, *cp = NULL;
+	const char *qc = c->qc;
+
+	if (!c->type_change)
+		return;
+	sql_init(&s, pl->q);
+	alter_table(&s, pl, c->t);
+	sql_putf(&s, "ALTER COLUMN %s TYPE %s USING ", qc, col_type_sql(c->to));
+	put_using(&s, qc, c->from, c->to);
+	if (c->conv == CONV_NARROW) {
+		conflict_begin(&conflict, pl, c->t);
+		sql_putf(&conflict, " WHERE %s IS NOT NULL AND ", qc);
+		put_unconvertible(&conflict, qc, c->from, c->to);
+		cp = &conflict;
 	}
+	add_op(pl, PLAN_ALTER_TYPE, c->t, c->co->name,
+	    arena_printf(pl->a, "change column %s of %s from %s to %s", c->co->name, c->where,
+		col_type_sql(c->from), col_type_sql(c->to)),
+	    &s, cp);
+}
+
+/* The new default and NULL-ness (NOT NULL with a conflict query for the NULLs there are). */
+static void
+change_default_and_null(struct planner *pl, const struct column_change *c)
+{
+	const struct phys_column *co = c->co, *cn = c->cn;
+	struct sql                s, conflict, *cp = NULL;
+
 	if (cn->default_text != NULL &&
-	    (type_change || co->default_text == NULL ||
+	    (c->type_change || co->default_text == NULL ||
 		strcmp(co->default_text, cn->default_text) != 0)) {
 		sql_init(&s, pl->q);
-		alter_table(&s, pl, t);
-		sql_putf(&s, "ALTER COLUMN %s SET DEFAULT ", qc);
-		sql_literal(&s, cn->default_text, col_type_sql(to));
-		add_op(pl, PLAN_SET_DEFAULT, t, co->name,
-		    arena_printf(pl->a, "set the default of column %s of %s", co->name, where), &s,
-		    NULL);
+		alter_table(&s, pl, c->t);
+		sql_putf(&s, "ALTER COLUMN %s SET DEFAULT ", c->qc);
+		sql_literal(&s, cn->default_text, col_type_sql(c->to));
+		add_op(pl, PLAN_SET_DEFAULT, c->t, co->name,
+		    arena_printf(pl->a, "set the default of column %s of %s", co->name, c->where),
+		    &s, NULL);
 	}
-	if (co->not_null != cn->not_null) {
-		struct sql *cp = NULL;
+	if (co->not_null == cn->not_null)
+		return;
+	sql_init(&s, pl->q);
+	alter_table(&s, pl, c->t);
+	sql_putf(&s, "ALTER COLUMN %s %s NOT NULL", c->qc, cn->not_null ? "SET" : "DROP");
+	if (cn->not_null) {
+		conflict_begin(&conflict, pl, c->t);
+		sql_putf(&conflict, " WHERE %s IS NULL", c->qc);
+		cp = &conflict;
+	}
+	add_op(pl, cn->not_null ? PLAN_SET_NOT_NULL : PLAN_DROP_NOT_NULL, c->t, co->name,
+	    arena_printf(pl->a,
+		cn->not_null ? "make column %s of %s NOT NULL (required)"
+			     : "make column %s of %s nullable (no longer required)",
+		co->name, c->where),
+	    &s, cp);
+}
 
-		sql_init(&s, pl->q);
-		alter_table(&s, pl, t);
-		sql_putf(&s, "ALTER COLUMN %s %s NOT NULL", qc, cn->not_null ? "SET" : "DROP");
-		if (cn->not_null) {
-			conflict_begin(&conflict, pl, t);
-			sql_putf(&conflict, " WHERE %s IS NULL", qc);
-			cp = &conflict;
-		}
-		add_op(pl, cn->not_null ? PLAN_SET_NOT_NULL : PLAN_DROP_NOT_NULL, t, co->name,
-		    arena_printf(pl->a,
-			cn->not_null ? "make column %s of %s NOT NULL (required)"
-				     : "make column %s of %s nullable (no longer required)",
-			co->name, where),
-		    &s, cp);
-	}
+/* Last the checks that come, each with a conflict query unless it only relaxes. */
+static void
+change_add_checks(struct planner *pl, const struct column_change *c)
+{
+	char *value = NULL;
+	int   k;
+
 	for (k = 0; k < CHECK_KIND_COUNT; k++) {
-		struct sql *cp = NULL;
+		struct sql s, conflict, *cp = NULL;
 
-		if (!add[k])
+		if (!c->add[k])
 			continue;
 		sql_init(&s, pl->q);
-		alter_table(&s, pl, t);
+		alter_table(&s, pl, c->t);
 		sql_put(&s, "ADD ");
-		put_constraint(&s, pl, cn, (enum check_kind)k, qc);
-		if (needs_conflict[k]) {
+		put_constraint(&s, pl, c->cn, (enum check_kind)k, c->qc);
+		if (c->needs_conflict[k]) {
 			if (value == NULL &&
-			    (value = converted_value(pl, qc, conv, from, to)) == NULL) {
+			    (value = converted_value(pl, c->qc, c->conv, c->from, c->to)) == NULL) {
 				pl->quote_failed = true;
 				sql_finish(&s, pl->a);
 				return;
 			}
-			conflict_begin(&conflict, pl, t);
+			conflict_begin(&conflict, pl, c->t);
 			sql_put(&conflict, " WHERE (");
 			put_check_expr(
-			    &conflict, (enum check_kind)k, &cn->checks[k], cn->ftype, value);
+			    &conflict, (enum check_kind)k, &c->cn->checks[k], c->cn->ftype, value);
 			sql_put(&conflict, ") IS FALSE");
 			cp = &conflict;
 		}
-		add_op(pl, PLAN_ADD_CHECK, t, cn->name,
+		add_op(pl, PLAN_ADD_CHECK, c->t, c->cn->name,
 		    arena_printf(pl->a, "add check %s on column %s of %s", check_kind_name(k),
-			cn->name, where),
+			c->cn->name, c->where),
 		    &s, cp);
 	}
+}
+
+static void
+plan_change_column(struct planner *pl, const struct phys_table *t, const struct phys_column *co,
+    const struct phys_column *cn, const char *qc)
+{
+	struct column_change c = { .t = t, .co = co, .cn = cn, .qc = qc };
+
+	c.where = where_of(pl, t);
+	c.from = col_type_of(co->ftype);
+	c.to = col_type_of(cn->ftype);
+	c.conv = classify(c.from, c.to);
+	c.type_change = c.conv != CONV_NONE;
+	if (c.conv == CONV_REFUSED) {
+		refuse_type_change(pl, t, co, cn);
+		return;
+	}
+	change_checks(&c);
+	change_drop(pl, &c);
+	change_type(pl, &c);
+	change_default_and_null(pl, &c);
+	change_add_checks(pl, &c);
 }
 
 static void
