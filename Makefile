@@ -33,8 +33,11 @@ LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o 
              $(BUILD)/obj/gen/openapi_data.o
 UNIT_SRC  := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Store tests run against a throwaway cluster of their own (tests/store/run.sh).
+STORE_TEST_SRC := $(wildcard tests/store/test_*.c)
+STORE_TEST_BIN := $(STORE_TEST_SRC:tests/store/%.c=$(BUILD)/tests-store/%)
 
-FORMAT_SRC:= $(wildcard app/*/*.c include/logbook/*/*.h tests/unit/*/*.c tests/bench/*.c)
+FORMAT_SRC:= $(wildcard app/*/*.c include/logbook/*/*.h tests/unit/*/*.c tests/store/*.c tests/bench/*.c)
 
 FCGI_BIN  := $(BUILD)/logbook-fcgi
 CTL_BIN   := $(BUILD)/logbookctl
@@ -46,7 +49,7 @@ else
 Q := @
 endif
 
-.PHONY: all sanitize deps run stop test unit integration bench install clean help format format-check
+.PHONY: all sanitize deps run stop test unit store-test integration bench install clean help format format-check
 .DEFAULT_GOAL := all
 
 all: $(FCGI_BIN) $(CTL_BIN)
@@ -86,6 +89,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogbook.a
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) -Iapp $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+$(BUILD)/tests-store/%: tests/store/%.c $(BUILD)/liblogbook.a
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
 sanitize:
 	$(MAKE) SAN=1 test
 
@@ -94,6 +102,9 @@ deps:
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+store-test: $(STORE_TEST_BIN)
+	sh tests/store/run.sh $(STORE_TEST_BIN)
 
 run: deps all
 	BUILD=$(BUILD) sh app/scripts/stack.sh start
@@ -107,6 +118,7 @@ integration: all
 test: deps all
 	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
+	$(MAKE) SAN=$(SAN) store-test
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
 $(BUILD)/bench/bare-read: tests/bench/bare_read.c
@@ -138,7 +150,7 @@ help:
 	@echo "make [all]      build $(FCGI_BIN) and $(CTL_BIN)"
 	@echo "make run        install deps, build, start PostgreSQL + workers + Nginx under var/"
 	@echo "make stop       stop everything make run started"
-	@echo "make test       deps, build, unit tests, integration tests (own stack, stopped after)"
+	@echo "make test       deps, build, unit tests, store tests (own cluster), integration tests (own stack)"
 	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
 	@echo "make bench      benchmarks against pgbench and a bare read baseline"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"

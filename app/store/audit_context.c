@@ -8,7 +8,7 @@
 
 struct db_stmt audit_context_stmt = { "audit_context",
 	"SELECT set_config('logbook.request_id', $1, true), set_config('logbook.actor', $2, true)",
-	0, NULL };
+	0, NULL, 0 };
 
 const char **
 audit_context_values(struct arena *a, const struct audit_actor *who)

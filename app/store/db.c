@@ -170,6 +170,8 @@ prepare(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st)
 		    NULL)
 			return -1;
 		if ((why = columns_mismatch(a, res, st)) != NULL) {
+			/* Prepared, so not prepared again on this connection; but never run. */
+			st->epoch = st->bad_epoch = db->epoch;
 			log_msg("error", "db: %s", why);
 			return db_error_set(e, a, DB_INTERNAL, st->name, "%s", why);
 		}
@@ -178,11 +180,22 @@ prepare(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st)
 	return 0;
 }
 
+/* A statement found not to match its reader on this connection fails at once. */
+static int
+known_bad(struct db *db, struct arena *a, struct db_error *e, const struct db_stmt *st)
+{
+	if (st == NULL || st->bad_epoch != db->epoch)
+		return 0;
+	db_error_set(e, a, DB_INTERNAL, st->name,
+	    "%s: its result columns do not match its reader (see the log)", st->name);
+	return 1;
+}
+
 PGresult *
 db_exec(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st, int nparams,
     const char *const *values)
 {
-	if (db_ensure(db, a, e) != 0)
+	if (db_ensure(db, a, e) != 0 || known_bad(db, a, e, st))
 		return NULL;
 	if (st->epoch != db->epoch && prepare(db, a, e, st) != 0)
 		return NULL;
@@ -277,10 +290,12 @@ batch_read_item(
 	if (sent & SENT_DESCRIBE) {
 		res = pipeline_result(db->conn);
 		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
-		    (why = columns_mismatch(a, res, st)) != NULL && f->item < 0) {
-			st->epoch = 0;
-			f->why = why;
-			f->item = i;
+		    (why = columns_mismatch(a, res, st)) != NULL) {
+			st->bad_epoch = db->epoch; /* prepared: never prepared again here */
+			if (f->item < 0) {
+				f->why = why;
+				f->item = i;
+			}
 		}
 		PQclear(res);
 	}
@@ -319,6 +334,11 @@ db_batch_run(struct db *db, struct arena *a, struct db_error *e, struct db_batch
 
 	if (db_ensure(db, a, e) != 0)
 		return -1;
+	for (i = 0; i < b->n; i++)
+		if (known_bad(db, a, e, b->items[i].st)) {
+			e->item = i;
+			return -1;
+		}
 	b->res = arena_zalloc(a, (size_t)(b->n + 1) * sizeof(*b->res));
 	sent = arena_zalloc(a, (size_t)b->n + 1);
 	if (PQenterPipelineMode(db->conn) != 1)

@@ -22,19 +22,20 @@ struct db_stmt {
 	 * Checked against the server's description each time the statement is prepared, so that
 	 * a reader indexing columns by an enum beside the statement cannot drift from its SQL. */
 	const char *const *columns;
+	unsigned           bad_epoch; /* prepared on this epoch, but its columns did not match */
 };
 
 /* A prepared statement with a name unique across the program. The server cuts names at 63
  * bytes, which would make two long names one: refuse to compile instead. */
 #define DB_STMT(var, text)                                                                 \
 	_Static_assert(sizeof(__FILE__ ":" #var) <= 64, "statement name too long: " #var); \
-	static struct db_stmt var = { __FILE__ ":" #var, text, 0, NULL }
+	static struct db_stmt var = { __FILE__ ":" #var, text, 0, NULL, 0 }
 
 /* The same with the result's columns: cols names a `static const char *const cols[]` (NULL
  * at the end) declared beside the enum its reader indexes with. */
 #define DB_STMT_COLS(var, text, cols)                                                      \
 	_Static_assert(sizeof(__FILE__ ":" #var) <= 64, "statement name too long: " #var); \
-	static struct db_stmt var = { __FILE__ ":" #var, text, 0, cols }
+	static struct db_stmt var = { __FILE__ ":" #var, text, 0, cols, 0 }
 
 struct db_batch;
 
