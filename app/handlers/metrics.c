@@ -1,4 +1,4 @@
-/* metrics.c — GET /metrics: the whole service's counters (app/metrics.c) in the Prometheus
+/* metrics.c — GET /metrics: the whole service's counters (app/metrics/metrics_shm.c) in the Prometheus
  * text exposition format 0.0.4. Public to the router; Nginx answers it on loopback only.
  *
  * Whichever worker answers, the numbers are the sum of every slot of the shared file, so

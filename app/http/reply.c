@@ -1,4 +1,4 @@
-/* http_reply.c — status, headers and bodies: buffered until dispatch commits, then sent. */
+/* reply.c — status, headers and bodies: buffered until dispatch commits, then sent. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>

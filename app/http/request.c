@@ -1,4 +1,4 @@
-/* http_request.c — turning FastCGI parameters and the body into struct request. */
+/* request.c — turning FastCGI parameters and the body into struct request. */
 #include <ctype.h>
 #include <json-c/json.h>
 #include <stdio.h>

@@ -403,7 +403,7 @@ test('a publish that fails midway leaves nothing behind', async () => {
 	assert.deepEqual(rowsOf(schema, 'second', ['y']), [['yes']]);
 });
 
-// Bug (app/store/template_cache.c / entry_json.c, not the publish code): the read statements
+// Bug (app/store/template_cache.c / app/handlers/entry_view.c, not the publish code): the read statements
 // of a version turn each column to text and parse it as that version's field type; after a
 // later version changes choice -> multichoice, the column holds {a}, and an entry of the old
 // version reads "{a}", a value its own version does not even allow.

@@ -1,5 +1,5 @@
 /* problem.h — one error type for the whole request path, rendered once as RFC 9457
- * `application/problem+json` (see http.c). Handlers fill it and return -1. */
+ * `application/problem+json` (see reply.c). Handlers fill it and return -1. */
 #ifndef LOGBOOK_PROBLEM_H
 #define LOGBOOK_PROBLEM_H
 

@@ -38,7 +38,7 @@ struct tc_version {
 	 * (section_keys). Columns: template_key, template_version, title, created_by,
 	 * created_at, updated_at, then per section: state, revision, etag, updated_by,
 	 * updated_at, its field texts as one text[] literal, and per table its rows as a JSON
-	 * array of arrays of texts (entry_json.c reads it back). */
+	 * array of arrays of texts (handlers/entry_view.c reads it back). */
 	struct db_stmt read_entry;
 	const char   **read_entry_params; /* [1..nsections] filled; [0] is the entry id */
 	unsigned long  used;              /* LRU clock */

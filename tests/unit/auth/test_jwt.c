@@ -1,5 +1,5 @@
 /*
- * Unit tests of app/jwt_auth.c: every rejection case and the success paths.
+ * Unit tests of app/auth/jwt.c: every rejection case and the success paths.
  *
  * Tokens are built here with libcrypto directly (HMAC, EVP_DigestSign, raw R||S for
  * ES256), not with libjwt, so that the tests can make the tokens libjwt refuses to make

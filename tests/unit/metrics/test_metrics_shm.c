@@ -1,4 +1,4 @@
-/* test_metrics.c — the shared counters file (app/metrics.c): labels, counting, slots claimed by
+/* test_metrics_shm.c — the shared counters file (app/metrics/metrics_shm.c): labels, counting, slots claimed by
  * pid across real processes (a killed one's counters stay, its slot is reused, a zombie is
  * dead, a clean exit frees its slot), overflow past METRICS_SLOTS, files of another layout or
  * planted symlinks, the default path; and the text exposition (app/handlers/metrics.c).
