@@ -58,7 +58,7 @@ Q := @
 endif
 
 .PHONY: all sanitize deps run stop test unit integration bench install clean help format format-check \
-          fuzz fuzz-build fuzz-regress
+          fuzz fuzz-build fuzz-regress faults
 .DEFAULT_GOAL := all
 
 all: $(FCGI_BIN) $(CTL_BIN)
@@ -139,6 +139,12 @@ test: deps all
 	$(MAKE) SAN=$(SAN) unit
 	$(MAKE) fuzz-regress
 	BUILD=$(BUILD) sh tests/integration/run.sh
+	$(MAKE) SAN=$(SAN) faults
+
+# Faults under a write load (tests/faults/): 4 workers on their own throwaway stack; the report
+# goes to var/faults-report.md.
+faults: all
+	BUILD=$(BUILD) TEST_WORKERS=4 sh tests/integration/run.sh tests/faults/faults.test.mjs
 
 $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 	@mkdir -p $(@D)
