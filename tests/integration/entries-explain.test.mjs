@@ -10,7 +10,7 @@ import { publishTemplate, templateKey } from './lib/entries.mjs';
 const ROWS = 1000000;
 
 /*
- * The page statement of app/handlers/entries_list.c (statement_for) for a combination of
+ * The page statement of app/store/entry_list.c (statement_for) for a combination of
  * filters, with its parameters in the server's order: template, author, then the cursor's
  * time and id, then the limit (page size + 1).
  */
@@ -26,10 +26,10 @@ function pageStatement({ template, author, cursor }) {
 		n += 2;
 	}
 	return 'SELECT e.id, e.template_key, e.template_version, e.title, e.created_by, e.created_at,' +
-		' e.updated_at, e.updated_at::text,' +
+		' e.updated_at, e.updated_at::text AS cursor_at,' +
 		" (SELECT json_object_agg(s.section, json_build_object('state', s.state, 'revision'," +
 		"   s.revision, 'etag', '\"' || s.etag || '\"')) FROM entry_sections s WHERE s.entry_id = e.id)" +
-		` FROM entries e WHERE true${where} ORDER BY e.updated_at, e.id LIMIT $${n + 1}::integer`;
+		` AS sections FROM entries e WHERE true${where} ORDER BY e.updated_at, e.id LIMIT $${n + 1}::integer`;
 }
 
 const quote = (s) => `'${String(s).replace(/'/g, "''")}'`;
