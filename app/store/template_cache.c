@@ -74,6 +74,21 @@ stmt_init(struct arena *a, struct db_stmt *st, const char *name, char *sql)
 			(out) = arena_printf((a), "%s%s%s", (out), i_ ? (sep) : "", __VA_ARGS__); \
 	} while (0)
 
+/* The result columns of a read (db.h: checked when the statement is prepared): first, if
+ * not NULL, then the keys of fields[0..n), each the alias of its column in the SELECT. */
+static const char *const *
+columns_of(struct arena *a, const char *first, const struct tpl_field *fields, size_t n)
+{
+	const char **names = arena_zalloc(a, (n + 2) * sizeof(*names));
+	size_t       i, k = 0;
+
+	if (first != NULL)
+		names[k++] = first;
+	for (i = 0; i < n; i++)
+		names[k++] = fields[i].key;
+	return names;
+}
+
 static int
 build_table(struct db *db, struct arena *a, const char *schema, const struct tpl_section *s,
     struct tc_table *t, const char *tag)
@@ -91,11 +106,13 @@ build_table(struct db *db, struct arena *a, const char *schema, const struct tpl
 		if ((q[i] = quote(db, a, d->columns[i].key)) == NULL)
 			return -1;
 	JOIN(a, cols, d->ncolumns, ", ", q[i_]);
-	JOIN(a, reads, d->ncolumns, ", ", read_expr(a, q[i_], d->columns[i_].type));
+	JOIN(a, reads, d->ncolumns, ", ",
+	    arena_printf(a, "%s AS %s", read_expr(a, q[i_], d->columns[i_].type), q[i_]));
 	JOIN(a, picks, d->ncolumns, ", ", arena_printf(a, "x.%s", q[i_]));
 	stmt_init(a, &t->read, arena_printf(a, "%s:read", tag),
 	    arena_printf(a, "SELECT %s FROM %s WHERE _entry_id = $1::uuid ORDER BY _row_no", reads,
 		t->ident));
+	t->read.columns = columns_of(a, NULL, d->columns, d->ncolumns);
 	stmt_init(a, &t->delete_rows, arena_printf(a, "%s:delete", tag),
 	    arena_printf(a, "DELETE FROM %s WHERE _entry_id = $1::uuid", t->ident));
 	/* One statement whatever the number of rows: $2 is a JSON array of row objects whose
@@ -129,12 +146,14 @@ build_section(
 			return -1;
 	JOIN(a, cols, s->nfields, "", arena_printf(a, ", %s", q[i_]));
 	JOIN(a, reads, s->nfields, "",
-	    arena_printf(a, ", %s", read_expr(a, q[i_], s->fields[i_].type)));
+	    arena_printf(a, ", %s AS %s", read_expr(a, q[i_], s->fields[i_].type), q[i_]));
 	JOIN(a, vals, s->nfields, "", arena_printf(a, ", x.%s", q[i_]));
 	JOIN(a, sets, s->nfields, "", arena_printf(a, ", %s = EXCLUDED.%s", q[i_], q[i_]));
 	stmt_init(a, &cs->read, arena_printf(a, "%s:read", tag),
-	    arena_printf(a, "SELECT _revision::text%s FROM %s WHERE _entry_id = $1::uuid", reads,
+	    arena_printf(a,
+		"SELECT _revision::text AS _revision%s FROM %s WHERE _entry_id = $1::uuid", reads,
 		cs->ident));
+	cs->read.columns = columns_of(a, "_revision", s->fields, s->nfields);
 	/* Columns of fields this version does not have are left alone: data is never dropped. */
 	/* $3 is a JSON object of the normalized texts, typed by the live table (see insert_rows). */
 	stmt_init(a, &cs->upsert, arena_printf(a, "%s:upsert", tag),
@@ -220,6 +239,31 @@ text_array(
 	return arena_printf(a, "ARRAY[%s]", out);
 }
 
+/* read_entry's result columns, in the order of the RE_ and RS_ enums above. */
+static const char *const *
+entry_columns(struct arena *a, const struct tc_version *v)
+{
+	static const char *const entry[] = { "template_key", "template_version", "title",
+		"created_by", "created_at", "updated_at" };
+	static const char *const section[] = { "state", "revision", "etag", "updated_by",
+		"updated_at", "fields" };
+	size_t                   n = RE_FIRST, s, t, k = 0, i;
+	const char             **names;
+
+	for (s = 0; s < v->def->nsections; s++)
+		n += RS_TABLES + v->def->sections[s].ntables;
+	names = arena_zalloc(a, (n + 1) * sizeof(*names));
+	for (i = 0; i < RE_FIRST; i++)
+		names[k++] = entry[i];
+	for (s = 0; s < v->def->nsections; s++) {
+		for (i = 0; i < RS_TABLES; i++)
+			names[k++] = arena_printf(a, "s%zu_%s", s, section[i]);
+		for (t = 0; t < v->def->sections[s].ntables; t++)
+			names[k++] = arena_printf(a, "s%zu_t%zu", s, t);
+	}
+	return names;
+}
+
 static int
 build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const char *tag)
 {
@@ -235,9 +279,10 @@ build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const cha
 		if ((arr = text_array(db, a, da, cs->def->fields, cs->def->nfields)) == NULL)
 			return -1;
 		cols = arena_printf(a,
-		    "%s, %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
-		    " %s.updated_at::text, %s::text",
-		    cols, sa, sa, sa, sa, sa, arr);
+		    "%s, %s.state AS %s_state, %s.revision::text AS %s_revision,"
+		    " %s.etag::text AS %s_etag, %s.updated_by AS %s_updated_by,"
+		    " %s.updated_at::text AS %s_updated_at, %s::text AS %s_fields",
+		    cols, sa, sa, sa, sa, sa, sa, sa, sa, sa, sa, arr, sa);
 		joins = arena_printf(a,
 		    "%s LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
 		    " AND %s.section = $%zu LEFT JOIN %s %s ON %s._entry_id = e.id",
@@ -250,15 +295,17 @@ build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const cha
 				return -1;
 			cols = arena_printf(a,
 			    "%s, (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
-			    " WHERE c._entry_id = e.id)::text",
-			    cols, arr, ct->ident);
+			    " WHERE c._entry_id = e.id)::text AS %s_t%zu",
+			    cols, arr, ct->ident, sa, t);
 		}
 	}
 	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag),
 	    arena_printf(a,
-		"SELECT e.template_key, e.template_version::text, e.title, e.created_by,"
-		" e.created_at::text, e.updated_at::text%s FROM public.entries e%s WHERE e.id = $1::uuid",
+		"SELECT e.template_key, e.template_version::text AS template_version, e.title,"
+		" e.created_by, e.created_at::text AS created_at, e.updated_at::text AS updated_at%s"
+		" FROM public.entries e%s WHERE e.id = $1::uuid",
 		cols, joins));
+	v->read_entry.columns = entry_columns(a, v);
 	return 0;
 }
 
