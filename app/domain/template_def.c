@@ -273,7 +273,7 @@ bounded_count(
 static void
 regex_release(void *re)
 {
-	regfree(re);
+	pattern_free(re);
 }
 
 static void
@@ -355,14 +355,14 @@ read_choices(struct parse *ps, struct tpl_field *f, json_object *obj, const stru
 static void
 read_pattern(struct parse *ps, struct tpl_field *f, json_object *obj, const struct vpath *up)
 {
-	const char *why;
-	regex_t    *re;
+	const char     *why;
+	struct pattern *re;
+	char            buf[300];
 
 	if (!read_string(ps, obj, "pattern", up, false, TPL_PATTERN_MAX, &f->pattern) ||
 	    f->pattern == NULL)
 		return;
-	re = arena_alloc(ps->a, sizeof(*re));
-	if ((why = pattern_compile(f->pattern, re)) != NULL) {
+	if ((why = pattern_compile(f->pattern, &re, buf, sizeof(buf))) != NULL) {
 		verr_add(ps->errs, VPATH_MEMBER(up, "pattern"), "invalid_pattern", "%s", why);
 		f->pattern = NULL;
 		return;

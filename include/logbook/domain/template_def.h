@@ -24,8 +24,9 @@
  *   too_many        more sections/items/columns/choices than the limits below
  *   too_long        a string longer than its limit (counted in code points)
  *   duplicate       a key or choice or role used twice where it must be unique
- *   invalid_pattern a pattern regcomp rejects, with unbalanced parentheses, back-references
- *                   or repetition too large to match in bounded time
+ *   invalid_pattern a pattern that is not POSIX ERE as pattern.h reads it: unbalanced
+ *                   parentheses, back-references, non-POSIX escapes or classes, repetition
+ *                   too large
  *   invalid_utf8    a string that is not well-formed UTF-8
  *   format          a string containing U+0000, or a date/time bound not in its format
  *   unknown_role    a workflow role outside admin, designer, author, reviewer, approver,
@@ -37,7 +38,6 @@
 #define LOGBOOK_DOMAIN_TEMPLATE_DEF_H
 
 #include <json-c/json.h>
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,6 +93,8 @@ struct field_bound {
 			   * datetime_text.h; decimal: unused (compare text with decimal_cmp) */
 };
 
+struct pattern;
+
 struct tpl_field {
 	const char        *key;
 	const char        *label; /* NULL when absent; never reaches SQL */
@@ -103,7 +105,7 @@ struct tpl_field {
 	int32_t            min_length; /* text; -1 when absent */
 	int32_t            max_length; /* text; -1 when absent */
 	const char        *pattern;    /* text; as written, NULL when absent */
-	regex_t           *regex;      /* `^(pattern)$` compiled REG_EXTENDED|REG_NOSUB */
+	struct pattern    *regex;      /* pattern compiled (pattern.h); NULL when absent */
 	const char *const *choices;    /* choice, multichoice; in definition order */
 	size_t             nchoices;
 	const char        *default_text; /* normalized default as sent to PostgreSQL (a text[]
