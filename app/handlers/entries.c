@@ -36,10 +36,16 @@ entry_section_json(struct request *r, const char *state, const char *revision, c
 }
 
 int
-entry_id_param(struct request *r, const char *id)
+entry_id_param(struct request *r, int i)
 {
-	if (!uuid_valid(id))
-		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
+	char *id, *p;
+
+	if (!uuid_valid(r->params[i]))
+		return PROBLEM(r, 404, "not-found", "no entry '%s'", r->params[i]);
+	for (p = id = arena_strdup(r->arena, r->params[i]); *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	r->params[i] = id;
 	return 0;
 }
 
@@ -63,7 +69,7 @@ entry_reply(struct request *r, int status, const char *id)
 			return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
 		snprintf(key, sizeof(key), "%s", PQgetvalue(meta, 0, 1));
 		version = atoi(PQgetvalue(meta, 0, 2));
-		entry_versions_put(id, key, version);
+		entry_versions_remember(r, id, key, version);
 	}
 	if ((v = tcache_get(r, key, version)) == NULL)
 		return -1;
@@ -73,10 +79,10 @@ entry_reply(struct request *r, int status, const char *id)
 		return -1;
 	if (PQntuples(row) == 0)
 		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
-	/* A remembered version can only be wrong if a create this worker saw never committed and
-	 * the id came back under another template: read again the slow way. */
+	/* Only committed facts are remembered (entry_versions_remember), so this cannot happen;
+	 * if it ever did, forget and read again the slow way. */
 	if (strcmp(PQgetvalue(row, 0, 0), key) != 0 || atoi(PQgetvalue(row, 0, 1)) != version) {
-		entry_versions_put(id, PQgetvalue(row, 0, 0), atoi(PQgetvalue(row, 0, 1)));
+		entry_versions_forget(id);
 		return entry_reply(r, status, id);
 	}
 
@@ -117,15 +123,10 @@ entry_reply(struct request *r, int status, const char *id)
 int
 handle_entries_get(struct request *r)
 {
-	char *id, *p;
-
-	if (entry_id_param(r, r->params[0]) != 0)
-		return -1;
 	/* UUIDs compare case-insensitively; the reply and the cache use one spelling. */
-	for (p = id = arena_strdup(r->arena, r->params[0]); *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
-	return entry_reply(r, 200, id);
+	if (entry_id_param(r, 0) != 0)
+		return -1;
+	return entry_reply(r, 200, r->params[0]);
 }
 
 int
@@ -167,8 +168,8 @@ handle_entries_create(struct request *r)
 		return -1;
 	if (PQntuples(res) == 0)
 		return estore_create_why(r, id, r->params[0]);
-	/* If the transaction then fails, the remembered version only ever answers for this id. */
-	entry_versions_put(id, r->params[0], atoi(PQgetvalue(res, 0, 0)));
+	/* Remembered only if the create commits: a failed one must leave no memory. */
+	entry_versions_remember(r, id, r->params[0], atoi(PQgetvalue(res, 0, 0)));
 	ev.object_id = id;
 	ev.after = json_own(r, json_object_new_object());
 	json_object_object_add(ev.after, "template", json_object_new_string(r->params[0]));
