@@ -253,3 +253,72 @@ test('saves, transitions, history and reads on an upper-case id path are audited
 	assert.ok(rows.every((r) => r.object_id === id));
 	assert.equal((await auditRows(`object_id=${UP}`)).length, 0, 'nothing is filed under the upper-case spelling');
 });
+
+// --- 6. templates a designer can build do not break the server ------------------------------
+
+async function createDraft(def) {
+	return request('POST', '/api/v1/templates', { token: designer, body: def });
+}
+
+async function nextVersion(key, def) {
+	const etag = (await request('GET', `/api/v1/templates/${key}`, { token: designer })).headers.etag;
+	const res = await request('PUT', `/api/v1/templates/${key}/draft`, { token: designer, headers: { 'If-Match': etag }, body: def });
+	assert.equal(res.status, 200, res.text);
+	return request('POST', `/api/v1/templates/${key}/versions/${res.json.version}/publish`, { token: designer });
+}
+
+test('a table name belongs to one section or table across versions: 422 collision, both ways round', async () => {
+	const f = [{ key: 'v', type: 'text' }];
+	// section a with table b__c (table a__b__c), then a section a__b__c
+	let key = templateKey('coll1');
+	await publish({ key, sections: [{ key: 'a', fields: f, tables: [{ key: 'b__c', columns: f }] }] });
+	// (in one definition that is refused at once; here section a is gone, its tables stay)
+	let res = await nextVersion(key, { key, sections: [{ key: 'a__b__c', fields: f }] });
+	assertProblem(res, 422);
+	assert.deepEqual(res.json.errors.map((e) => [e.path, e.code]), [['sections[0].key', 'collision']], res.text);
+	const { id } = await createEntry(key);
+	assert.equal((await save(id, 'a', { data: { v: 'x' }, tables: { b__c: [{ v: 'y' }] } }, { ifMatch: '*' })).status, 200);
+	// the reverse: section a__b__c first, then section a with table b__c
+	key = templateKey('coll2');
+	await publish({ key, sections: [{ key: 'a__b__c', fields: f }] });
+	res = await nextVersion(key, { key, sections: [{ key: 'a', fields: f, tables: [{ key: 'b__c', columns: f }] }] });
+	assertProblem(res, 422);
+	assert.deepEqual(res.json.errors.map((e) => [e.path, e.code]), [['sections[0].tables[0].key', 'collision']], res.text);
+	assert.equal((await request('POST', `/api/v1/templates/${key}/entries`, { token: author, body: {} })).status, 201);
+});
+
+test('system column names (xmin, ctid, ...) are refused as field and column keys', async () => {
+	for (const k of ['xmin', 'ctid', 'tableoid']) {
+		const res = await createDraft({ key: templateKey('sys'), sections: [{ key: 'main', fields: [{ key: k, type: 'text' }], tables: [{ key: 't', columns: [{ key: k, type: 'text' }] }] }] });
+		assertProblem(res, 422);
+		assert.deepEqual(res.json.errors.map((e) => [e.path, e.code]),
+			[['sections[0].fields[0].key', 'invalid_key'], ['sections[0].tables[0].columns[0].key', 'invalid_key']], res.text);
+	}
+});
+
+test('limits per version: database tables and fields of one version', async () => {
+	const f = [{ key: 'v', type: 'text' }];
+	const tables = (n) => Array.from({ length: n }, (_, i) => ({ key: `t${i}`, columns: f }));
+	let res = await createDraft({ key: templateKey('tables'), sections: [0, 1, 2].map((s) => ({ key: `s${s}`, tables: tables(70) })) });
+	assertProblem(res, 422);
+	assert.ok(res.json.errors.some((e) => e.path === 'sections' && e.code === 'too_many'), res.text);
+	const fields = (n, p) => Array.from({ length: n }, (_, i) => ({ key: `${p}${i}`, type: 'integer' }));
+	res = await createDraft({ key: templateKey('fields'), sections: Array.from({ length: 11 }, (_, s) => ({ key: `s${s}`, fields: fields(190, 'f') })) });
+	assertProblem(res, 422);
+	assert.ok(res.json.errors.some((e) => e.path === 'sections' && e.code === 'too_many' && /2000/.test(e.message)), res.text);
+});
+
+test('columns of one table across versions (removed fields keep theirs): the 5th version of 200 new fields is a 422, not a 500', { timeout: 300000 }, async () => {
+	const key = templateKey('cols');
+	const fields = (v) => Array.from({ length: 200 }, (_, i) => ({ key: `v${v}_${i}`, type: 'integer' }));
+	await publish({ key, sections: [{ key: 'main', fields: fields(1) }] });
+	for (let v = 2; v <= 4; v++)
+		assert.equal((await nextVersion(key, { key, sections: [{ key: 'main', fields: fields(v) }] })).status, 200);
+	const res = await nextVersion(key, { key, sections: [{ key: 'main', fields: fields(5) }] });
+	assertProblem(res, 422);
+	assert.deepEqual(res.json.errors.map((e) => [e.path, e.code]), [['sections[0].key', 'too_many']], res.text);
+	assert.match(res.json.errors[0].message, /1002 columns/);
+	// The template still works.
+	const { id } = await createEntry(key);
+	assert.equal((await save(id, 'main', { data: { v4_0: 1 } }, { ifMatch: '*' })).status, 200);
+});
