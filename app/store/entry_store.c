@@ -43,6 +43,15 @@ DB_STMT(stmt_history,
     "SELECT revision, action, from_state, to_state, actor, at, comment, data, tables"
     " FROM section_history WHERE entry_id = $1::uuid AND section = $2 ORDER BY id");
 
+struct db_stmt estore_entry_stmt = { "estore_entry_stmt",
+	"SELECT id, template_key, template_version, title, created_by, created_at, updated_at"
+	" FROM entries WHERE id = $1::uuid",
+	0 };
+struct db_stmt estore_sections_stmt = { "estore_sections_stmt",
+	"SELECT section, state, revision::text, etag::text, updated_by, updated_at::text"
+	" FROM entry_sections WHERE entry_id = $1::uuid",
+	0 };
+
 struct db_stmt estore_claim = { "estore_claim",
 	"SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)",
