@@ -18,7 +18,7 @@ PACKAGES=(
 	libre2-dev # field patterns: linear-time matching (app/domain/re2_shim.cc)
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
-	clang-format clang
+	clang-format clang gnuplot-nox
 )
 # Browser tests (later): npm, chromium and playwright-core go here, e.g.
 #   PACKAGES+=(npm chromium)
