@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/budget.h"
 #include "logbook/core/json_util.h"
 #include "logbook/core/log.h"
 #include "logbook/domain/csv.h"
@@ -162,6 +163,7 @@ handle_audit_export(struct request *r)
 	while (n > 0) {
 		if ((csv ? write_csv(r, cur, n, line) : write_jsonl(r, cur, n)) != 0)
 			goto gone;
+		budget_arm(); /* each batch is bounded work, and the client is reading */
 		if ((n = audit_export_fetch(cur, &r->dberr)) < 0) {
 			/* The headers are gone: the body just ends early, and the log says why. */
 			log_msg("warn", "req=%s: audit export cut short: %s", r->request_id,

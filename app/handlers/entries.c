@@ -37,11 +37,45 @@ entry_section_json(struct request *r, const char *state, const char *revision, c
 }
 
 int
-entry_id_param(struct request *r, const char *id)
+entry_id_param(struct request *r, int i)
 {
-	if (!uuid_valid(id))
-		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
+	char *id, *p;
+
+	if (!uuid_valid(r->params[i]))
+		return PROBLEM(r, 404, "not-found", "no entry '%s'", r->params[i]);
+	for (p = id = arena_strdup(r->arena, r->params[i]); *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	r->params[i] = id;
 	return 0;
+}
+
+struct pending {
+	char id[37];
+	char key[41];
+	int  version;
+};
+
+static void
+remember_now(void *arg)
+{
+	struct pending *p = arg;
+
+	entry_versions_put(p->id, p->key, p->version);
+}
+
+void
+entry_versions_remember(struct request *r, const char *id, const char *key, int version)
+{
+	struct pending *p;
+
+	if (strlen(id) >= sizeof(p->id) || strlen(key) >= sizeof(p->key))
+		return;
+	p = arena_alloc(r->arena, sizeof(*p));
+	strcpy(p->id, id);
+	strcpy(p->key, key);
+	p->version = version;
+	request_on_commit(r, remember_now, p);
 }
 
 /* Reads the whole entry — metadata, every section's state, data and table rows — with the
@@ -65,17 +99,17 @@ entry_reply(struct request *r, int status, const char *id)
 			return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
 		snprintf(key, sizeof(key), "%s", meta.template_key);
 		version = meta.template_version;
-		entry_versions_put(id, key, version);
+		entry_versions_remember(r, id, key, version);
 	}
 	if ((v = tcache_get(STORE(r), key, version)) == NULL ||
 	    (found = tcache_read_entry(STORE(r), v, id, &e)) < 0)
 		return -1;
 	if (found == 0)
 		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
-	/* A remembered version can only be wrong if a create this worker saw never committed and
-	 * the id came back under another template: read again the slow way. */
+	/* Only committed facts are remembered (entry_versions_remember), so this cannot happen;
+	 * if it ever did, forget and read again the slow way. */
 	if (strcmp(e.template_key, key) != 0 || e.template_version != version) {
-		entry_versions_put(id, e.template_key, e.template_version);
+		entry_versions_forget(id);
 		return entry_reply(r, status, id);
 	}
 
@@ -89,10 +123,14 @@ entry_reply(struct request *r, int status, const char *id)
 			json_object_put(tables);
 			continue;
 		}
-		data = entry_data_from_array(sd, sr->fields);
+		/* One row for the whole entry, or a batch for a large version (template_cache.h). */
+		data = sr->table_rows != NULL ? entry_data_from_texts(sd, sr->field_texts)
+					      : entry_data_from_array(sd, sr->fields);
 		for (t = 0; t < sd->ntables; t++)
 			json_object_object_add(tables, sd->tables[t].key,
-			    entry_rows_from_json(&sd->tables[t], sr->tables[t]));
+			    sr->table_rows != NULL
+				? entry_rows_from_texts(&sd->tables[t], &sr->table_rows[t])
+				: entry_rows_from_json(&sd->tables[t], sr->tables[t]));
 		json_object_object_add(sections, sd->key,
 		    entry_section_json(r, sr->state, sr->revision, sr->etag, sr->updated_by,
 			sr->updated_at, data, tables));
@@ -114,15 +152,10 @@ entry_reply(struct request *r, int status, const char *id)
 int
 handle_entries_get(struct request *r)
 {
-	char *id, *p;
-
-	if (entry_id_param(r, r->params[0]) != 0)
-		return -1;
 	/* UUIDs compare case-insensitively; the reply and the cache use one spelling. */
-	for (p = id = arena_strdup(r->arena, r->params[0]); *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'F')
-			*p = (char)(*p - 'A' + 'a');
-	return entry_reply(r, 200, id);
+	if (entry_id_param(r, 0) != 0)
+		return -1;
+	return entry_reply(r, 200, r->params[0]);
 }
 
 /* Why a create inserted nothing, as a problem. */
@@ -185,8 +218,8 @@ handle_entries_create(struct request *r)
 		return -1;
 	if (version == 0)
 		return create_refused(r, id, r->params[0]);
-	/* If the transaction then fails, the remembered version only ever answers for this id. */
-	entry_versions_put(id, r->params[0], version);
+	/* Remembered only if the create commits: a failed one must leave no memory. */
+	entry_versions_remember(r, id, r->params[0], version);
 	ev.object_id = id;
 	ev.after = json_own(r, json_object_new_object());
 	json_object_object_add(ev.after, "template", json_object_new_string(r->params[0]));

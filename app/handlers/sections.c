@@ -32,6 +32,7 @@ struct section_ctx {
 	struct tc_version       *version;
 	const struct tc_section *cs;
 	const char              *etag; /* the If-Match value to claim with; NULL for "*" */
+	int transition;                /* read who wrote the data too (separation of duties) */
 };
 
 /* Reads the section, checks If-Match against it and finds its definition. */
@@ -40,10 +41,12 @@ section_load(struct request *r, struct section_ctx *c)
 {
 	int found;
 
+	if (entry_id_param(r, 0) != 0)
+		return -1;
 	c->id = r->params[0];
 	c->section = r->params[1];
-	if (entry_id_param(r, c->id) != 0 ||
-	    (found = sstore_section(STORE(r), c->id, c->section, &c->row)) < 0)
+	if ((found = sstore_section(
+		 STORE(r), c->id, c->section, c->transition ? r->user->sub : NULL, &c->row)) < 0)
 		return -1;
 	if (found == 0)
 		return PROBLEM(
@@ -52,7 +55,7 @@ section_load(struct request *r, struct section_ctx *c)
 	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", c->row.etag), "the section") != 0)
 		return -1;
 	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : c->row.etag;
-	entry_versions_put(c->id, c->row.template_key, c->row.template_version);
+	entry_versions_remember(r, c->id, c->row.template_key, c->row.template_version);
 	if ((c->version = tcache_get(STORE(r), c->row.template_key, c->row.template_version)) ==
 	    NULL)
 		return -1;
@@ -73,10 +76,10 @@ section_load_for_save(struct request *r, struct section_ctx *c)
 	const char *m = r->if_match;
 	size_t      n;
 
+	if (entry_id_param(r, 0) != 0)
+		return -1;
 	c->id = r->params[0];
 	c->section = r->params[1];
-	if (entry_id_param(r, c->id) != 0)
-		return -1;
 	if ((version = entry_versions_get(c->id, key)) == 0)
 		return section_load(r, c);
 	if (m == NULL)
@@ -193,6 +196,19 @@ constraint_error(struct request *r, const struct tc_section *cs, const char *fie
 	return -1;
 }
 
+/* The 422 of a save, for errs. */
+static int
+values_problem(struct request *r, const struct verr_list *errs, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < errs->count; i++)
+		problem_add_error(
+		    r, errs->items[i].path, errs->items[i].code, errs->items[i].message);
+	return PROBLEM(r, 422, "validation", "%s has %zu invalid value%s%s", what, errs->count,
+	    errs->count == 1 ? "" : "s", errs->truncated ? " (only the first are listed)" : "");
+}
+
 /* Who takes the step: the signed-in user, claiming with c->etag; its effects are the workflow
  * table's (a save has none). */
 static struct section_step
@@ -228,14 +244,8 @@ handle_section_save(struct request *r)
 		    "the section is %s: only a draft can be saved", c.row.state);
 	s = c.cs->def;
 	verr_init(&errs, r->arena);
-	if (section_values_check(s, body, &errs, &vals) != 0) {
-		for (i = 0; i < errs.count; i++)
-			problem_add_error(
-			    r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
-		return PROBLEM(r, 422, "validation", "the section has %zu invalid value%s%s",
-		    errs.count, errs.count == 1 ? "" : "s",
-		    errs.truncated ? " (only the first are listed)" : "");
-	}
+	if (section_values_check(s, body, &errs, &vals) != 0)
+		return values_problem(r, &errs, "the section");
 	data = json_own(r, entry_data_from_values(s, &vals));
 	tables = json_own(r, entry_tables_from_values(s, &vals));
 	after = json_own(r, json_object_new_object());
@@ -277,13 +287,44 @@ verdict_problem(struct request *r, enum wf_verdict v, const char *action, const 
 		    r, 409, "invalid-transition", "%s is not possible from %s", action, state);
 	case WF_SAME_PERSON:
 		return PROBLEM(r, 403, "separation-of-duties",
-		    "you submitted this revision, so someone else must %s it", action);
+		    "you wrote or submitted this revision, so someone else must %s it", action);
 	case WF_COMMENT_REQUIRED:
 		problem_add_error(r, "comment", "required", "a rejection needs a comment");
 		return PROBLEM(r, 422, "validation", "reject needs a non-empty comment");
 	default:
 		return 0;
 	}
+}
+
+/* A submit hands the section to review: its content must be what a save would accept
+ * (required fields, min_rows, every constraint of its version), whether or not anyone saved
+ * it. Reads the section's data and rows in one round trip and checks them as a save body;
+ * 422 with every error, paths as in a save. */
+static int
+submit_check(struct request *r, struct section_ctx *c)
+{
+	const struct tpl_section *s = c->cs->def;
+	struct json_object       *body, *tables;
+	struct verr_list          errs;
+	struct section_values     vals;
+	struct section_texts      texts;
+	size_t                    t;
+
+	if (sstore_read_texts(STORE(r), c->cs, c->id, &texts) != 0)
+		return -1;
+	body = json_own(r, json_object_new_object());
+	json_object_object_add(body, "data", entry_data_from_texts(s, texts.fields));
+	tables = json_object_new_object();
+	for (t = 0; t < s->ntables; t++)
+		json_object_object_add(tables, s->tables[t].key,
+		    entry_rows_from_texts(&s->tables[t], &texts.tables[t]));
+	json_object_object_add(body, "tables", tables);
+	verr_init(&errs, r->arena);
+	if (section_values_check(s, body, &errs, &vals) != 0)
+		return values_problem(r, &errs, "the section");
+	/* Claim the revision that was checked: a save in between makes this a 412. */
+	c->etag = c->row.etag;
+	return 0;
 }
 
 int
@@ -309,18 +350,22 @@ handle_section_transition(struct request *r)
 	json_take_string(r, body, "comment", 2000, 0, &comment);
 	if (problem_error_count(r) > 0)
 		return PROBLEM(r, 422, "validation", "the transition is not valid");
+	c.transition = 1;
 	if (section_load(r, &c) != 0)
 		return -1;
 	state = c.row.state;
 	submitter = c.row.submitted_by;
+	/* Separation of duties: whoever submitted this revision or wrote its data. */
 	d = wf_decide(c.version->def->workflow, r->user->role_mask,
-	    submitter != NULL && strcmp(submitter, r->user->sub) == 0,
+	    (submitter != NULL && strcmp(submitter, r->user->sub) == 0) || c.row.wrote,
 	    (enum section_state)section_state_from_name(state), tpl_action_from_name(action),
 	    comment);
 	if (d.verdict != WF_OK)
 		return verdict_problem(r, d.verdict, action, state);
 	to = section_state_name(d.to);
 	s = c.cs->def;
+	if (tpl_action_from_name(action) == TPL_ACTION_SUBMIT && submit_check(r, &c) != 0)
+		return -1;
 
 	before = json_own(r, json_object_new_object());
 	json_object_object_add(before, "state", json_object_new_string(state));
@@ -352,12 +397,13 @@ handle_section_history(struct request *r)
 	struct section_row  exists;
 	int                 i, n, found;
 
-	if (entry_id_param(r, r->params[0]) != 0 ||
+	if (entry_id_param(r, 0) != 0 ||
 	    (n = sstore_history(STORE(r), r->params[0], r->params[1], &rows)) < 0)
 		return -1;
 	/* A section nobody has saved or moved yet has an empty history; an unknown one is 404. */
 	if (n == 0) {
-		if ((found = sstore_section(STORE(r), r->params[0], r->params[1], &exists)) < 0)
+		if ((found = sstore_section(STORE(r), r->params[0], r->params[1], NULL, &exists)) <
+		    0)
 			return -1;
 		if (found == 0)
 			return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'",

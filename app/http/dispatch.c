@@ -6,7 +6,8 @@
  * audit rows a handler queued (audit_append) go out with the COMMIT, in one round trip.
  * A store failure the handler did not turn into a problem itself becomes one here
  * (problem_from_db). Serialization failures and deadlocks are retried a bounded number of
- * times.
+ * times. What a handler wants a worker to remember (request_on_commit) is remembered here,
+ * after COMMIT.
  *
  * Idempotency-Key (API.md): a POST by a signed-in user that carries one takes an advisory
  * lock on (user, key) in its transaction, so that two concurrent retries run one after the
@@ -170,11 +171,17 @@ dispatch(struct request *r)
 	}
 	for (attempt = 1;; attempt++) {
 		if (run(r, rt) == 0) {
+			struct commit_hook *h;
+
+			/* Committed: now the worker may remember what the request learned. */
+			for (h = r->on_commit; h != NULL; h = h->next)
+				h->fn(h->arg);
 			reply_flush(r);
 			return;
 		}
 		if (r->problem.status == 0 && r->dberr.cls != DB_OK)
 			problem_from_db(r, &r->dberr);
+		r->on_commit = NULL; /* rolled back: nothing of it is true */
 		db_rollback(r->db);
 		if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
 			break;

@@ -272,3 +272,16 @@ request_actor(struct request *r)
 	who->user_agent = r->user_agent;
 	return who;
 }
+
+void
+request_on_commit(struct request *r, void (*fn)(void *), void *arg)
+{
+	struct commit_hook *h = arena_alloc(r->arena, sizeof(*h)), **end = &r->on_commit;
+
+	h->next = NULL;
+	h->fn = fn;
+	h->arg = arg;
+	while (*end != NULL)
+		end = &(*end)->next;
+	*end = h;
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/budget.h"
 #include "logbook/store/db.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
@@ -155,6 +156,8 @@ check_rows(struct db *db, struct arena *a, struct db_error *e, struct audit_veri
 	snprintf(head_s, sizeof(head_s), "%lld", v->head_seq);
 	snprintf(lim, sizeof(lim), "%d", AUDIT_VERIFY_BATCH);
 	while (*last < v->head_seq) {
+		/* Each batch is bounded work: a long trail renews the request's CPU budget. */
+		budget_arm();
 		snprintf(last_s, sizeof(last_s), "%lld", *last);
 		if ((res = query(db, a, e, batch_sql, 3, params)) == NULL)
 			return -1;

@@ -42,3 +42,12 @@ entry_versions_put(const char *id, const char *key, int version)
 	strcpy(s->key, key);
 	s->version = version;
 }
+
+void
+entry_versions_forget(const char *id)
+{
+	struct slot *s = slot_for(id);
+
+	if (strcasecmp(s->id, id) == 0)
+		s->version = 0;
+}

@@ -21,6 +21,24 @@ DB_STMT_COLS(stmt_section,
     " WHERE e.id = $1::uuid AND s.section = $2",
     section_cols);
 
+/* stmt_section, plus whether $3 wrote the data under review: saved or submitted the current
+ * revision, or made the latest save (a reopened revision submitted unchanged carries the data
+ * of the revision before). For separation of duties, in the same round trip. */
+enum { S_WROTE = S_SUBMITTED_BY + 1 };
+static const char *const section_writer_cols[] = { "template_key", "template_version", "state",
+	"etag", "revision", "submitted_by", "wrote", NULL };
+DB_STMT_COLS(stmt_section_writer,
+    "SELECT e.template_key, e.template_version, s.state, s.etag, s.revision, s.submitted_by,"
+    " EXISTS (SELECT 1 FROM section_history h WHERE h.entry_id = s.entry_id"
+    "   AND h.section = s.section AND h.revision = s.revision"
+    "   AND h.action IN ('save', 'submit') AND h.actor = $3)"
+    " OR coalesce((SELECT h.actor = $3 FROM section_history h WHERE h.entry_id = s.entry_id"
+    "   AND h.section = s.section AND h.action = 'save' ORDER BY h.id DESC LIMIT 1), false)"
+    " AS wrote"
+    " FROM entries e JOIN entry_sections s ON s.entry_id = e.id"
+    " WHERE e.id = $1::uuid AND s.section = $2",
+    section_writer_cols);
+
 enum { H_REVISION, H_ACTION, H_FROM, H_TO, H_ACTOR, H_AT, H_COMMENT, H_DATA, H_TABLES };
 static const char *const history_cols[] = { "revision", "action", "from_state", "to_state", "actor",
 	"at", "comment", "data", "tables", NULL };
@@ -56,12 +74,20 @@ static const char *const fits_cols[] = { "fits", NULL };
 DB_STMT_COLS(
     stmt_value_fits, "SELECT public.lb_value_fits($1, $2::regclass, $3) AS fits", fits_cols);
 
+/* Values that must outlive the call (a batch runs after its builder returns). */
+static const char **
+params(struct arena *a, int n)
+{
+	return arena_zalloc(a, (size_t)n * sizeof(const char *));
+}
+
 int
 sstore_section(struct db *db, struct arena *a, struct db_error *e, const char *id,
-    const char *section, struct section_row *out)
+    const char *section, const char *writer, struct section_row *out)
 {
-	const char *v[2] = { id, section };
-	PGresult   *res = db_exec(db, a, e, &stmt_section, 2, v);
+	const char *v[3] = { id, section, writer };
+	PGresult   *res = writer != NULL ? db_exec(db, a, e, &stmt_section_writer, 3, v)
+					 : db_exec(db, a, e, &stmt_section, 2, v);
 
 	if (res == NULL)
 		return -1;
@@ -73,7 +99,32 @@ sstore_section(struct db *db, struct arena *a, struct db_error *e, const char *i
 	out->etag = PQgetvalue(res, 0, S_ETAG);
 	out->revision = PQgetvalue(res, 0, S_REVISION);
 	out->submitted_by = db_value(res, 0, S_SUBMITTED_BY);
+	out->wrote = writer != NULL && PQgetvalue(res, 0, S_WROTE)[0] == 't';
 	return 1;
+}
+
+int
+sstore_read_texts(struct db *db, struct arena *a, struct db_error *e, const struct tc_section *cs,
+    const char *id, struct section_texts *out)
+{
+	const struct tpl_section *s = cs->def;
+	struct db_batch           b;
+	const char              **idp = params(a, 1);
+	int                       read, *reads = arena_alloc(a, (s->ntables + 1) * sizeof(int));
+	size_t                    t;
+
+	*idp = id;
+	db_batch_init(&b, a);
+	read = db_batch_add(&b, (struct db_stmt *)&cs->read, 1, idp);
+	for (t = 0; t < s->ntables; t++)
+		reads[t] = db_batch_add(&b, (struct db_stmt *)&cs->tables[t].read, 1, idp);
+	if (db_batch_run(db, a, e, &b) != 0)
+		return -1;
+	out->fields = tcache_fields_of(a, b.res[read], s->nfields);
+	out->tables = arena_zalloc(a, (s->ntables + 1) * sizeof(*out->tables));
+	for (t = 0; t < s->ntables; t++)
+		tcache_rows_of(a, b.res[reads[t]], s->tables[t].ncolumns, &out->tables[t]);
+	return 0;
 }
 
 int
@@ -102,13 +153,6 @@ sstore_history(struct db *db, struct arena *a, struct db_error *e, const char *i
 		h->tables = db_value(res, i, H_TABLES);
 	}
 	return n;
-}
-
-/* Values that must outlive the call (a batch runs after its builder returns). */
-static const char **
-params(struct arena *a, int n)
-{
-	return arena_zalloc(a, (size_t)n * sizeof(const char *));
 }
 
 /* The first statements of every write batch: BEGIN, the audit context, section_claim(). */
@@ -208,36 +252,6 @@ sstore_save(struct db *db, struct arena *a, struct db_error *e, const struct tc_
 	return 0;
 }
 
-/* Column 0 of the section's read is _revision; the fields follow in definition order. */
-static const char *const *
-fields_read(struct arena *a, const PGresult *res, size_t nfields)
-{
-	const char **f;
-	size_t       i;
-
-	if (res == NULL || PQntuples(res) != 1)
-		return NULL;
-	f = params(a, (int)nfields + 1);
-	for (i = 0; i < nfields; i++)
-		f[i] = db_value(res, 0, (int)i + 1);
-	return f;
-}
-
-static void
-rows_read(struct arena *a, const PGresult *res, size_t ncols, struct text_rows *out)
-{
-	const char **cells;
-	int          r, n = res != NULL ? PQntuples(res) : 0;
-	size_t       c;
-
-	cells = params(a, n * (int)ncols + 1);
-	for (r = 0; r < n; r++)
-		for (c = 0; c < ncols; c++)
-			cells[(size_t)r * ncols + c] = db_value(res, r, (int)c);
-	out->nrows = (size_t)n;
-	out->cells = cells;
-}
-
 int
 sstore_transition(struct db *db, struct arena *a, struct db_error *e, const struct tc_section *cs,
     const struct section_step *step, const struct audit_event *ev, struct section_claim *out,
@@ -261,10 +275,10 @@ sstore_transition(struct db *db, struct arena *a, struct db_error *e, const stru
 	if (db_batch_commit(db, a, e, &b) != 0)
 		return -1;
 	claim_read(b.res[claim], out);
-	texts->fields = fields_read(a, b.res[read], s->nfields);
+	texts->fields = tcache_fields_of(a, b.res[read], s->nfields);
 	texts->tables = arena_zalloc(a, (s->ntables + 1) * sizeof(*texts->tables));
 	for (t = 0; t < s->ntables; t++)
-		rows_read(a, b.res[reads[t]], s->tables[t].ncolumns, &texts->tables[t]);
+		tcache_rows_of(a, b.res[reads[t]], s->tables[t].ncolumns, &texts->tables[t]);
 	return 0;
 }
 

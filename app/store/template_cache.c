@@ -5,6 +5,7 @@
 #include "logbook/store/template_cache.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,13 +66,65 @@ stmt_init(struct arena *a, struct db_stmt *st, const char *name, char *sql)
 	st->epoch = 0;
 }
 
+/* A growing string for the generated statements. Appending to an arena string by copying it
+ * (out = printf("%s%s", out, more)) costs the square of the statement's length, and the arena
+ * keeps every copy for the life of the cached version: with 10,000 fields that was over 100 MB
+ * per worker. This buffer doubles (linear), and only the final text goes into the arena. */
+struct sbuf {
+	char  *p;
+	size_t n, cap;
+};
+
+static void
+sbuf_add(struct sbuf *b, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (b->n + k + 1 > b->cap) {
+		size_t cap = b->cap != 0 ? b->cap : 256;
+
+		while (cap < b->n + k + 1)
+			cap *= 2;
+		if ((b->p = realloc(b->p, cap)) == NULL)
+			abort(); /* the arena policy: out-of-memory ends the worker */
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, k + 1);
+	b->n += k;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+sbuf_printf(struct sbuf *b, struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_add(b, arena_vprintf(a, fmt, ap));
+	va_end(ap);
+}
+
+/* The text, copied into a; the buffer is freed. */
+static char *
+sbuf_take(struct sbuf *b, struct arena *a)
+{
+	char *s = arena_strdup(a, b->p != NULL ? b->p : "");
+
+	free(b->p);
+	*b = (struct sbuf){ 0 };
+	return s;
+}
+
 /* Joins n strings made by fn(i) with sep, in a. */
-#define JOIN(a, out, n, sep, ...)                                                                 \
-	do {                                                                                      \
-		size_t i_;                                                                        \
-		(out) = "";                                                                       \
-		for (i_ = 0; i_ < (n); i_++)                                                      \
-			(out) = arena_printf((a), "%s%s%s", (out), i_ ? (sep) : "", __VA_ARGS__); \
+#define JOIN(a, out, n, sep, ...)                     \
+	do {                                          \
+		struct sbuf b_ = { 0 };               \
+		size_t      i_;                       \
+		for (i_ = 0; i_ < (n); i_++) {        \
+			if (i_ > 0)                   \
+				sbuf_add(&b_, (sep)); \
+			sbuf_add(&b_, __VA_ARGS__);   \
+		}                                     \
+		(out) = sbuf_take(&b_, (a));          \
 	} while (0)
 
 /* The result columns of a read (db.h: checked when the statement is prepared): first, if
@@ -177,6 +230,118 @@ build_section(
 enum { RE_TEMPLATE, RE_VERSION, RE_TITLE, RE_CREATED_BY, RE_CREATED_AT, RE_UPDATED_AT, RE_FIRST };
 enum { RS_STATE, RS_REVISION, RS_ETAG, RS_UPDATED_BY, RS_UPDATED_AT, RS_FIELDS, RS_TABLES };
 
+const char *const *
+tcache_fields_of(struct arena *a, const PGresult *res, size_t nfields)
+{
+	const char **f;
+	size_t       i;
+
+	if (res == NULL || PQntuples(res) != 1)
+		return NULL;
+	f = arena_zalloc(a, (nfields + 1) * sizeof(*f));
+	for (i = 0; i < nfields; i++)
+		f[i] = db_value(res, 0, (int)i + 1); /* column 0 is _revision */
+	return f;
+}
+
+void
+tcache_rows_of(struct arena *a, const PGresult *res, size_t ncols, struct text_rows *out)
+{
+	const char **cells;
+	int          r, n = res != NULL ? PQntuples(res) : 0;
+	size_t       c;
+
+	cells = arena_zalloc(a, ((size_t)n * ncols + 1) * sizeof(*cells));
+	for (r = 0; r < n; r++)
+		for (c = 0; c < ncols; c++)
+			cells[(size_t)r * ncols + c] = db_value(res, r, (int)c);
+	out->nrows = (size_t)n;
+	out->cells = cells;
+}
+
+/* The batched read of a large version's entry (TCACHE_JOIN_SECTIONS): the entry, its sections'
+ * states, then each section's row and its tables' rows, in one round trip. */
+enum { EM_TEMPLATE, EM_VERSION, EM_TITLE, EM_CREATED_BY, EM_CREATED_AT, EM_UPDATED_AT };
+static const char *const meta_cols[] = { "template_key", "template_version", "title", "created_by",
+	"created_at", "updated_at", NULL };
+DB_STMT_COLS(stmt_entry_meta,
+    "SELECT template_key, template_version, title, created_by, created_at::text AS created_at,"
+    " updated_at::text AS updated_at FROM public.entries WHERE id = $1::uuid",
+    meta_cols);
+enum { ES_SECTION, ES_STATE, ES_REVISION, ES_ETAG, ES_UPDATED_BY, ES_UPDATED_AT };
+static const char *const states_cols[] = { "section", "state", "revision", "etag", "updated_by",
+	"updated_at", NULL };
+DB_STMT_COLS(stmt_entry_states,
+    "SELECT section, state, revision::text AS revision, etag::text AS etag, updated_by,"
+    " updated_at::text AS updated_at FROM public.entry_sections WHERE entry_id = $1::uuid",
+    states_cols);
+
+static void
+section_state_of(const PGresult *st, const char *key, struct section_read *sr)
+{
+	int i, n = PQntuples(st);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(PQgetvalue(st, i, ES_SECTION), key) == 0)
+			break;
+	if (i == n) /* cannot happen: sections are created with the entry */
+		return;
+	sr->present = 1;
+	sr->state = PQgetvalue(st, i, ES_STATE);
+	sr->revision = PQgetvalue(st, i, ES_REVISION);
+	sr->etag = PQgetvalue(st, i, ES_ETAG);
+	sr->updated_by = PQgetvalue(st, i, ES_UPDATED_BY);
+	sr->updated_at = PQgetvalue(st, i, ES_UPDATED_AT);
+}
+
+static int
+read_entry_batched(struct db *db, struct arena *a, struct db_error *e, struct tc_version *v,
+    const char *id, struct entry_read *out)
+{
+	struct db_batch b;
+	const char    **idp = arena_alloc(a, sizeof(*idp));
+	int             meta, states, *reads, *rows;
+	size_t          s, t, k = 0, nt = 0;
+	const PGresult *m;
+
+	*idp = id;
+	for (s = 0; s < v->def->nsections; s++)
+		nt += v->def->sections[s].ntables;
+	reads = arena_alloc(a, (v->def->nsections + 1) * sizeof(*reads));
+	rows = arena_alloc(a, (nt + 1) * sizeof(*rows));
+	db_batch_init(&b, a);
+	meta = db_batch_add(&b, &stmt_entry_meta, 1, idp);
+	states = db_batch_add(&b, &stmt_entry_states, 1, idp);
+	for (s = 0; s < v->def->nsections; s++) {
+		reads[s] = db_batch_add(&b, &v->sections[s].read, 1, idp);
+		for (t = 0; t < v->def->sections[s].ntables; t++)
+			rows[k++] = db_batch_add(&b, &v->sections[s].tables[t].read, 1, idp);
+	}
+	if (db_batch_run(db, a, e, &b) != 0)
+		return -1;
+	if (PQntuples(m = b.res[meta]) == 0)
+		return 0;
+	out->template_key = PQgetvalue(m, 0, EM_TEMPLATE);
+	out->template_version = atoi(PQgetvalue(m, 0, EM_VERSION));
+	out->title = PQgetvalue(m, 0, EM_TITLE);
+	out->created_by = PQgetvalue(m, 0, EM_CREATED_BY);
+	out->created_at = PQgetvalue(m, 0, EM_CREATED_AT);
+	out->updated_at = PQgetvalue(m, 0, EM_UPDATED_AT);
+	out->sections = arena_zalloc(a, (v->def->nsections + 1) * sizeof(*out->sections));
+	for (s = 0, k = 0; s < v->def->nsections; s++) {
+		const struct tpl_section *sd = &v->def->sections[s];
+		struct section_read      *sr = &out->sections[s];
+		struct text_rows         *tr = arena_zalloc(a, (sd->ntables + 1) * sizeof(*tr));
+
+		section_state_of(b.res[states], sd->key, sr);
+		sr->field_texts = tcache_fields_of(a, b.res[reads[s]], sd->nfields);
+		for (t = 0; t < sd->ntables; t++, k++)
+			tcache_rows_of(a, b.res[rows[k]], sd->tables[t].ncolumns, &tr[t]);
+		sr->table_rows = tr;
+	}
+	return 1;
+}
+
 int
 tcache_read_entry(struct db *db, struct arena *a, struct db_error *e, struct tc_version *v,
     const char *id, struct entry_read *out)
@@ -185,6 +350,8 @@ tcache_read_entry(struct db *db, struct arena *a, struct db_error *e, struct tc_
 	size_t    s, t;
 	int       col = RE_FIRST;
 
+	if (v->def->nsections > TCACHE_JOIN_SECTIONS)
+		return read_entry_batched(db, a, e, v, id, out);
 	v->read_entry_params[0] = id;
 	if ((row = db_exec(db, a, e, &v->read_entry, (int)v->def->nsections + 1,
 		 v->read_entry_params)) == NULL)
@@ -223,20 +390,25 @@ static char *
 text_array(
     struct db *db, struct arena *a, const char *alias, const struct tpl_field *fields, size_t n)
 {
-	char  *out = "";
-	size_t i;
+	struct sbuf out = { 0 };
+	size_t      i;
 
 	if (n == 0)
 		return "NULL::text[]";
+	sbuf_add(&out, "ARRAY[");
 	for (i = 0; i < n; i++) {
 		char *q = quote(db, a, fields[i].key);
 
-		if (q == NULL)
+		if (q == NULL) {
+			free(out.p);
 			return NULL;
-		out = arena_printf(a, "%s%s%s", out, i ? ", " : "",
-		    read_expr(a, arena_printf(a, "%s.%s", alias, q), fields[i].type));
+		}
+		if (i > 0)
+			sbuf_add(&out, ", ");
+		sbuf_add(&out, read_expr(a, arena_printf(a, "%s.%s", alias, q), fields[i].type));
 	}
-	return arena_printf(a, "ARRAY[%s]", out);
+	sbuf_add(&out, "]");
+	return sbuf_take(&out, a);
 }
 
 /* read_entry's result columns, in the order of the RE_ and RS_ enums above. */
@@ -267,8 +439,9 @@ entry_columns(struct arena *a, const struct tc_version *v)
 static int
 build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const char *tag)
 {
-	char  *cols = "", *joins = "", *arr;
-	size_t s, t;
+	struct sbuf cols = { 0 }, joins = { 0 };
+	char       *arr;
+	size_t      s, t;
 
 	v->read_entry_params = arena_zalloc(a, (v->def->nsections + 1) * sizeof(char *));
 	for (s = 0; s < v->def->nsections; s++) {
@@ -277,26 +450,26 @@ build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const cha
 
 		v->read_entry_params[s + 1] = cs->def->key;
 		if ((arr = text_array(db, a, da, cs->def->fields, cs->def->nfields)) == NULL)
-			return -1;
-		cols = arena_printf(a,
-		    "%s, %s.state AS %s_state, %s.revision::text AS %s_revision,"
+			goto fail;
+		sbuf_printf(&cols, a,
+		    ", %s.state AS %s_state, %s.revision::text AS %s_revision,"
 		    " %s.etag::text AS %s_etag, %s.updated_by AS %s_updated_by,"
 		    " %s.updated_at::text AS %s_updated_at, %s::text AS %s_fields",
-		    cols, sa, sa, sa, sa, sa, sa, sa, sa, sa, sa, arr, sa);
-		joins = arena_printf(a,
-		    "%s LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
+		    sa, sa, sa, sa, sa, sa, sa, sa, sa, sa, arr, sa);
+		sbuf_printf(&joins, a,
+		    " LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
 		    " AND %s.section = $%zu LEFT JOIN %s %s ON %s._entry_id = e.id",
-		    joins, sa, sa, sa, s + 2, cs->ident, da, da);
+		    sa, sa, sa, s + 2, cs->ident, da, da);
 		for (t = 0; t < cs->def->ntables; t++) {
 			const struct tc_table *ct = &cs->tables[t];
 
 			if ((arr = text_array(db, a, "c", ct->def->columns, ct->def->ncolumns)) ==
 			    NULL)
-				return -1;
-			cols = arena_printf(a,
-			    "%s, (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
+				goto fail;
+			sbuf_printf(&cols, a,
+			    ", (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
 			    " WHERE c._entry_id = e.id)::text AS %s_t%zu",
-			    cols, arr, ct->ident, sa, t);
+			    arr, ct->ident, sa, t);
 		}
 	}
 	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag),
@@ -304,9 +477,13 @@ build_entry_read(struct db *db, struct arena *a, struct tc_version *v, const cha
 		"SELECT e.template_key, e.template_version::text AS template_version, e.title,"
 		" e.created_by, e.created_at::text AS created_at, e.updated_at::text AS updated_at%s"
 		" FROM public.entries e%s WHERE e.id = $1::uuid",
-		cols, joins));
+		sbuf_take(&cols, a), sbuf_take(&joins, a)));
 	v->read_entry.columns = entry_columns(a, v);
 	return 0;
+fail:
+	free(cols.p);
+	free(joins.p);
+	return -1;
 }
 
 static struct tc_version *

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "logbook/core/arena.h"
+#include "logbook/core/budget.h"
 #include "logbook/core/log.h"
+#include "logbook/domain/field_value.h"
 #include "logbook/http/http.h"
 #include "logbook/http/router.h"
 #include "logbook/metrics/metrics.h"
@@ -37,6 +39,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "logbook-fcgi: %s\n", err);
 		return 1;
 	}
+	field_value_set_max_text_bytes((size_t)app.cfg.max_text_bytes);
+	budget_init(app.cfg.request_cpu_ms);
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "logbook-fcgi: FCGX_Init failed\n");
 		return 1;
@@ -53,6 +57,7 @@ main(int argc, char **argv)
 	while (FCGX_Accept_r(&fcgx) >= 0) {
 		struct request r;
 
+		budget_arm();
 		request_init(&r, &fcgx, &app, &arena);
 		dispatch(&r);
 		/* A handler that failed midway leaves its transaction open: nothing half-done stays. */
@@ -64,6 +69,7 @@ main(int argc, char **argv)
 		if (db.wrote_audit)
 			audit_seal_after(&db);
 		db.wrote_audit = 0;
+		budget_disarm();
 		arena_reset(&arena);
 		app.requests++;
 	}

@@ -21,6 +21,13 @@ struct audit_actor;
 struct db;
 struct json_object;
 
+/* Something to do once the request's transaction has committed (request_on_commit). */
+struct commit_hook {
+	struct commit_hook *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
 struct response_header {
 	struct response_header *next;
 	const char             *name, *value;
@@ -56,6 +63,9 @@ struct request {
 	 * turns it into the problem when the handler set none: problem_from_db). */
 	struct db      *db;
 	struct db_error dberr;
+	/* Facts a worker may remember only once they are committed (request_on_commit): run
+	 * by dispatch after a successful COMMIT, dropped when the transaction rolls back. */
+	struct commit_hook *on_commit;
 
 	/* The reply is buffered until dispatch has committed the request's transaction, so a
 	 * client never sees a success that the database then refused. Streams skip the buffer. */
@@ -104,6 +114,10 @@ void request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct
 
 /* Who is behind the request, for the audit trail (store/audit_append.h), in the arena. */
 const struct audit_actor *request_actor(struct request *r);
+/* Runs fn(arg) once the request's transaction has committed (or at the end of a request that
+ * opened none), never when it rolls back: per-worker caches remember committed facts only.
+ * arg must live in the arena. Hooks run in the order they were added. */
+void request_on_commit(struct request *r, void (*fn)(void *), void *arg);
 
 /* Reads the raw body once (size-capped: 413 over max_body_bytes). Returns 0 or -1. */
 int request_body(struct request *r);

@@ -2,7 +2,9 @@
  *
  * An entry's (template, version) never changes, so a read that finds it here can send every
  * statement it needs in one round trip instead of asking first. Direct-mapped and bounded:
- * a collision just forgets the older entry. */
+ * a collision just forgets the older entry. Only committed facts are kept: a create whose
+ * transaction fails must not be remembered (the handlers put entries after COMMIT:
+ * entry_versions_remember, handlers/entries.h). */
 #ifndef LOGBOOK_ENTRY_VERSIONS_H
 #define LOGBOOK_ENTRY_VERSIONS_H
 
@@ -14,5 +16,7 @@
  * else returns 0. */
 int  entry_versions_get(const char *id, char key[41]);
 void entry_versions_put(const char *id, const char *key, int version);
+
+void entry_versions_forget(const char *id);
 
 #endif

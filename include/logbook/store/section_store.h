@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "logbook/store/db_error.h"
+#include "logbook/store/template_cache.h"
 
 struct arena;
 struct audit_actor;
@@ -23,11 +24,19 @@ struct section_row {
 	int         template_version;
 	const char *state, *etag, *revision;
 	const char *submitted_by; /* NULL when never submitted */
+	int         wrote;        /* the writer asked about saved or submitted this revision, or
+				     made the latest save (separation of duties, API.md) */
 };
 
-/* 1 found, 0 no such entry or section, -1 with e. */
+/* 1 found, 0 no such entry or section, -1 with e. writer: a username to fill out->wrote for
+ * (in the same round trip), or NULL. */
 int sstore_section(struct db *db, struct arena *a, struct db_error *e, const char *id,
-    const char *section, struct section_row *out);
+    const char *section, const char *writer, struct section_row *out);
+
+struct section_texts;
+/* The section's stored fields and table rows, in one round trip (a submit checks them). */
+int sstore_read_texts(struct db *db, struct arena *a, struct db_error *e,
+    const struct tc_section *cs, const char *id, struct section_texts *out);
 
 struct history_row {
 	int         revision;
@@ -80,11 +89,8 @@ int sstore_save(struct db *db, struct arena *a, struct db_error *e, const struct
     struct save_failure *failed);
 
 /* The section's stored texts, as a transition reads them back in its batch: the fields
- * (NULL when the section has no row yet; an item NULL for SQL NULL) and per table its rows. */
-struct text_rows {
-	size_t             nrows;
-	const char *const *cells; /* nrows * the table's columns, row by row */
-};
+ * (NULL when the section has no row yet; an item NULL for SQL NULL) and per table its rows
+ * (struct text_rows, template_cache.h). */
 struct section_texts {
 	const char *const *fields;
 	struct text_rows  *tables; /* one per table of the section */
