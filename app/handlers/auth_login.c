@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "logbook/auth/identity.h"
 #include "logbook/auth/password.h"
@@ -60,6 +61,20 @@ login_failed(struct request *r, const char *username)
 	return PROBLEM(r, 401, "invalid-credentials", "the username or password is wrong");
 }
 
+/* Sleeps until the wall clock reaches second `at` (at most a little over one second). */
+static time_t
+wait_for_second(long at)
+{
+	struct timespec ts;
+	long long       left_us;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	left_us = ((long long)at - ts.tv_sec) * 1000000 - ts.tv_nsec / 1000 + 1000;
+	if (left_us > 0 && left_us <= 1100000)
+		usleep((useconds_t)left_us);
+	return time(NULL) < at ? (time_t)at : time(NULL);
+}
+
 static int
 login_throttled(struct request *r, const char *username, const struct login_attempt *a)
 {
@@ -86,7 +101,7 @@ handle_login(struct request *r)
 	struct login_attempt a;
 	char                *token, *roles_text;
 	int                  nroles, ok;
-	time_t               now = time(NULL), iat;
+	time_t               now = time(NULL);
 	struct audit_event   ev = { .action = "login", .object_type = "session" };
 
 	if (request_json_object(r, &in) != 0)
@@ -110,11 +125,14 @@ handle_login(struct request *r)
 
 	roles_text = arena_strdup(r->arena, a.roles);
 	nroles = split_roles(roles_text, roles, JWT_MAX_ROLES);
-	/* Tokens issued up to the second of the last password change are refused (bearer.c):
-	 * one made in that same second, with the new password, starts just after it. */
-	iat = now > a.password_cutoff ? now : (time_t)a.password_cutoff + 1;
-	token = jwt_mint_token(&r->app->cfg.jwt, username, a.name, roles, nroles, iat,
-	    r->app->cfg.token_ttl - (long)(iat - now));
+	/* Tokens issued up to the second of the last password change are refused (bearer.c),
+	 * since iat counts whole seconds. A login in that same second waits for the next one
+	 * (rare: a password set less than a second ago); dating its token later instead would
+	 * also let a token issued just before the change outlive it. */
+	if (now <= (time_t)a.password_cutoff)
+		now = wait_for_second(a.password_cutoff + 1);
+	token = jwt_mint_token(
+	    &r->app->cfg.jwt, username, a.name, roles, nroles, now, r->app->cfg.token_ttl);
 	if (token == NULL)
 		return PROBLEM(r, 503, "login-unavailable",
 		    "this server has no signing key, so it cannot issue tokens");
