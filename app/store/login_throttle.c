@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ addr_key(struct request *r)
 	const char   *ip = r->client_ip != NULL ? r->client_ip : "";
 
 	if (strchr(ip, ':') != NULL && inet_pton(AF_INET6, ip, a) == 1) {
+		/* ::ffff:192.0.2.1 is an IPv4 client: its own address, not a /64 of all of them */
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)a) &&
+		    inet_ntop(AF_INET, a + 12, text, sizeof(text)) != NULL)
+			return arena_strdup(r->arena, text);
 		memset(a + 8, 0, 8);
 		if (inet_ntop(AF_INET6, a, text, sizeof(text)) != NULL)
 			return arena_printf(r->arena, "%s/64", text);
