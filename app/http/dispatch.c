@@ -69,16 +69,20 @@ authorize(struct request *r, const struct route *rt)
 }
 
 /* The users-table check that no statement carried yet (a handler that answered without the
- * database, or failed before it). Keeps the request's own problem unless the check says the
- * users table changed: then the request runs again. 0 when the answer may stand. */
+ * database, or failed before it). A request that failed keeps its own problem unless the check
+ * says the users table changed (then it runs again); a success stands only once the check
+ * passed: when the database cannot say, the answer is its 503, not the cache's word.
+ * 0 when the answer may stand. */
 static int
-confirm_access(struct request *r)
+confirm_access(struct request *r, int ok)
 {
 	struct problem saved = r->problem;
 
-	if (r->preflight == NULL)
+	if (r->preflight == NULL || db_preflight_flush(r) == 0) {
+		r->problem = saved;
 		return 0;
-	if (db_preflight_flush(r) == 0 || !user_access_changed(r)) {
+	}
+	if (!ok && !user_access_changed(r)) {
 		r->problem = saved;
 		return 0;
 	}
@@ -95,7 +99,7 @@ dispatch(struct request *r)
 		goto fail;
 	for (attempt = 1;; attempt++) {
 		ok = authorize(r, rt) == 0 && run(r, rt) == 0;
-		if (confirm_access(r) == 0 && ok) {
+		if (confirm_access(r, ok) == 0 && ok) {
 			reply_flush(r);
 			return;
 		}
