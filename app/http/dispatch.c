@@ -53,27 +53,26 @@ run(struct request *r, const struct route *rt)
 	return db_commit_deferred(r);
 }
 
-void
-dispatch(struct request *r)
+static int
+as_owner(const struct route *rt)
 {
-	const struct route *rt = route_match(routes, r);
-	int                 attempt;
+	const handler_fn *h;
 
-	if (rt == NULL)
-		goto fail;
-	if (rt->auth == ROUTE_BEARER) {
-		if (auth_bearer(r) != 0)
-			goto fail;
-		if (rt->roles != 0 && !auth_has_role(r, rt->roles)) {
-			PROBLEM(r, 403, "forbidden", "your roles do not allow this");
-			goto fail;
-		}
-	}
+	for (h = owner_handlers; *h != NULL; h++)
+		if (*h == rt->handler)
+			return 1;
+	return 0;
+}
+
+/* The attempts of one request; 0 when the reply is committed. */
+static int
+attempts(struct request *r, const struct route *rt)
+{
+	int attempt;
+
 	for (attempt = 1;; attempt++) {
-		if (run(r, rt) == 0) {
-			reply_flush(r);
-			return;
-		}
+		if (run(r, rt) == 0)
+			return 0;
 		db_rollback(&r->app->db);
 		if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
 			break;
@@ -86,6 +85,35 @@ dispatch(struct request *r)
 		r->at_commit = NULL;
 		r->committed = 0;
 		reply_discard(r);
+	}
+	return -1;
+}
+
+void
+dispatch(struct request *r)
+{
+	const struct route *rt = route_match(routes, r);
+	int                 rc;
+
+	if (rt == NULL)
+		goto fail;
+	if (rt->auth == ROUTE_BEARER) {
+		if (auth_bearer(r) != 0)
+			goto fail;
+		if (rt->roles != 0 && !auth_has_role(r, rt->roles)) {
+			PROBLEM(r, 403, "forbidden", "your roles do not allow this");
+			goto fail;
+		}
+	}
+	if (!as_owner(rt))
+		rc = attempts(r, rt);
+	else if ((rc = db_owner_begin(r)) == 0) {
+		rc = attempts(r, rt);
+		db_owner_end(r);
+	}
+	if (rc == 0) {
+		reply_flush(r);
+		return;
 	}
 fail:
 	reply_problem(r);
