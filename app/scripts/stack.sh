@@ -170,7 +170,7 @@ service_reaches() {
 # world-writable /tmp, so no name squatting; not cleaned by tmpfiles, so a cluster survives).
 state_dir_for() {
 	local name hash
-	name=$(basename "$REPO_ROOT" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-24)
+	name=$(printf '%s' "${REPO_ROOT##*/}" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-24)
 	hash=$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-8)
 	printf '%s/%s-%s\n' "$STATE_ROOT" "$name" "$hash"
 }
@@ -446,6 +446,7 @@ pg_bootstrap() {
 	REVOKE ALL ON DATABASE logbook FROM PUBLIC;
 	REVOKE CREATE, TEMPORARY ON DATABASE logbook FROM logbook_app;
 	GRANT CONNECT ON DATABASE logbook TO logbook_app;
+	SET client_min_messages = warning;
 	GRANT logbook_app TO logbook_owner;
 	EOF
 }
