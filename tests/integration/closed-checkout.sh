@@ -20,10 +20,14 @@ fi
 HOME_DIR=$(mktemp -d /tmp/logbook-home.XXXXXX) # 0700, like /root or any home
 chmod 0700 "$HOME_DIR"
 CLONE="$HOME_DIR/logbook"
+ok=0
 cleanup() {
 	local link="$CLONE/var"
+	if [ "$ok" -ne 1 ]; then
+		say "FAILED; the clone and its state are kept: $CLONE, $(readlink "$link" 2>/dev/null || echo "no var/ link")"
+		return
+	fi
 	if [ -L "$link" ]; then
-		LOGBOOK_VAR="$link" bash "$CLONE/app/scripts/stack.sh" stop >/dev/null 2>&1 || true
 		rm -rf "$(readlink "$link")"
 	fi
 	rm -rf "$HOME_DIR"
@@ -39,4 +43,5 @@ runuser -u logbook -- test -x "$HOME_DIR" 2>/dev/null && { say "error: logbook c
 mode=$(stat -c %a "$HOME_DIR")
 [ "$mode" = 700 ] || { say "error: $HOME_DIR is now $mode"; exit 1; }
 [ ! -e "$CLONE/var" ] || [ -L "$CLONE/var" ] || { say "error: $CLONE/var is a directory, not a link"; exit 1; }
+ok=1
 say "ok: make $TARGET passed from a 0700 parent directory"
