@@ -17,7 +17,7 @@ PACKAGES=(
 	libpq-dev libjson-c-dev libjwt-dev libssl-dev libcrypt-dev libcmocka-dev
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
-	clang-format clang
+	clang-format clang gnuplot-nox
 )
 # Browser tests (later): npm, chromium and playwright-core go here, e.g.
 #   PACKAGES+=(npm chromium)
