@@ -65,6 +65,7 @@ problem_from_db(struct request *r, const struct db_error *e)
 		[DB_INVALID_VALUE] = { 422, "invalid-value" },
 		[DB_UNAVAILABLE] = { 503, "database-unavailable" },
 		[DB_INTERNAL] = { 500, "internal" },
+		[DB_USERS_CHANGED] = { 503, "users-changed" },
 	};
 	enum db_class cls =
 	    (unsigned)e->cls < sizeof(classes) / sizeof(classes[0]) ? e->cls : DB_INTERNAL;

@@ -13,25 +13,26 @@
 
 /* The one diff is SQL's jsonb_diff (005_entries.sql): when before and after are both objects,
  * only the members that differ are stored. */
-#define AUDIT_INSERT                                                                                    \
-	"INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id," \
-	" client_ip, user_agent, before, after)"                                                        \
-	" SELECT $1, $2::text[], $3, $4, $5, $6, $7, $8, $9,"
+/* audit_write() (011_least_privilege.sql) stamps the time, the order and the transaction: the
+ * application's role cannot insert into the trail's tables itself. The one diff is SQL's
+ * jsonb_diff (005_entries.sql): when before and after are both objects, only the members that
+ * differ are stored. */
+#define AUDIT_PARAMS 12
+#define AUDIT_WRITE  "SELECT audit_write($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, "
 
 DB_STMT(stmt_audit_insert,
-    AUDIT_INSERT " CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
-		 " 'object' THEN d.before ELSE $10::jsonb END,"
-		 " CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
-		 " 'object' THEN d.after ELSE $11::jsonb END"
-		 " FROM jsonb_diff($10::jsonb, $11::jsonb) d");
+    AUDIT_WRITE "CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
+		" 'object' THEN d.before ELSE $10::jsonb END,"
+		" CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
+		" 'object' THEN d.after ELSE $11::jsonb END, $12)"
+		" FROM jsonb_diff($10::jsonb, $11::jsonb) d");
 /* A section save: before is the previous save's data and tables, the newest history row but
  * one (this save's row is already in). */
 DB_STMT(stmt_audit_save,
-    AUDIT_INSERT
-    " d.before, d.after FROM jsonb_diff(coalesce($10::jsonb,"
-    " (SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}') FROM section_history h"
-    "  WHERE h.entry_id = $5::uuid AND h.section = $6 AND h.action = 'save'"
-    "  ORDER BY h.id DESC OFFSET 1 LIMIT 1)), $11::jsonb) d");
+    AUDIT_WRITE "d.before, d.after, $12) FROM jsonb_diff(coalesce($10::jsonb,"
+		" (SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}') FROM section_history h"
+		"  WHERE h.entry_id = $5::uuid AND h.section = $6 AND h.action = 'save'"
+		"  ORDER BY h.id DESC OFFSET 1 LIMIT 1)), $11::jsonb) d");
 
 static const char *
 json_text(struct arena *a, struct json_object *o)
@@ -41,7 +42,7 @@ json_text(struct arena *a, struct json_object *o)
 	    : arena_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 }
 
-/* The statement's eleven parameters, in the arena (they must outlive a deferred run). */
+/* The statement's twelve parameters, in the arena (they must outlive a deferred run). */
 static const char **
 audit_values(struct arena *a, const struct audit_actor *who, const struct audit_event *e,
     const char *before, const char *after)
@@ -59,6 +60,7 @@ audit_values(struct arena *a, const struct audit_actor *who, const struct audit_
 	values[8] = who->user_agent;
 	values[9] = before;
 	values[10] = after;
+	values[11] = who->server_request_id;
 	return values;
 }
 
@@ -67,7 +69,7 @@ audit_append(struct db *db, struct arena *a, struct db_error *e, const struct au
     const struct audit_event *ev)
 {
 	(void)e;
-	db_defer(db, a, &stmt_audit_insert, 11,
+	db_defer(db, a, &stmt_audit_insert, AUDIT_PARAMS,
 	    audit_values(a, who, ev, json_text(a, ev->before), json_text(a, ev->after)));
 	return 0;
 }
@@ -80,7 +82,7 @@ audit_append_save(struct db *db, struct arena *a, const struct audit_actor *who,
 		.action = "save", .object_type = "entry", .object_id = entry_id, .section = section
 	};
 
-	db_defer(db, a, &stmt_audit_save, 11, audit_values(a, who, &ev, NULL, after));
+	db_defer(db, a, &stmt_audit_save, AUDIT_PARAMS, audit_values(a, who, &ev, NULL, after));
 }
 
 int
@@ -88,7 +90,7 @@ audit_append_now(struct db *db, struct arena *a, struct db_error *e, const struc
     const struct audit_event *ev)
 {
 	db->wrote_audit = 1;
-	return db_exec(db, a, e, &stmt_audit_insert, 11,
+	return db_exec(db, a, e, &stmt_audit_insert, AUDIT_PARAMS,
 		   audit_values(a, who, ev, json_text(a, ev->before), json_text(a, ev->after))) !=
 		NULL
 	    ? 0

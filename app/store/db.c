@@ -43,6 +43,21 @@ db_open(
 	return db_connect(db);
 }
 
+int
+db_open_unprepared(struct db *db, struct arena *a, struct db_error *e, const char *conninfo,
+    long statement_timeout_ms)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+	db->application_name = "logbook-fcgi";
+	db->statement_timeout_ms = statement_timeout_ms;
+	db->unprepared = 1;
+	if (db_connect(db) != 0)
+		return db_error_set(
+		    e, a, DB_UNAVAILABLE, "connect", "the database is not reachable; retry later");
+	return 0;
+}
+
 void
 db_close(struct db *db)
 {
@@ -83,11 +98,18 @@ check(struct db *db, struct arena *a, struct db_error *e, PGresult *res, const c
 	return NULL;
 }
 
+static PGresult *exec_with_preflight(struct db *db, struct arena *a, struct db_error *e,
+    struct db_stmt *st, const char *sql, int nparams, const char *const *values);
+
 PGresult *
 db_exec_sql(struct db *db, struct arena *a, struct db_error *e, const char *sql, int nparams,
     const char *const *values)
 {
-	if (db_ensure(db, a, e) != 0)
+	/* BEGIN and parameterised statements go out with the preflight; other dynamic SQL may
+	 * hold several statements, which only the simple protocol runs: the preflight first. */
+	if (db->preflight != NULL && (nparams > 0 || strncmp(sql, "BEGIN", 5) == 0))
+		return exec_with_preflight(db, a, e, NULL, sql, nparams, values);
+	if (db_preflight_flush(db, a, e) != 0 || db_ensure(db, a, e) != 0)
 		return NULL;
 	if (nparams == 0)
 		return check(db, a, e, PQexec(db->conn, sql), "sql");
@@ -195,8 +217,14 @@ PGresult *
 db_exec(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st, int nparams,
     const char *const *values)
 {
+	if (db->preflight != NULL)
+		return exec_with_preflight(db, a, e, st, NULL, nparams, values);
 	if (db_ensure(db, a, e) != 0 || known_bad(db, a, e, st))
 		return NULL;
+	if (db->unprepared)
+		return check(db, a, e,
+		    PQexecParams(db->conn, st->sql, nparams, NULL, values, NULL, NULL, 0),
+		    st->name);
 	if (st->epoch != db->epoch && prepare(db, a, e, st) != 0)
 		return NULL;
 	return check(
@@ -223,6 +251,12 @@ batch_send(struct db *db, struct db_batch *b, char *sent)
 	for (i = 0; i < b->n; i++) {
 		struct db_batch_item *it = &b->items[i];
 
+		if (it->st != NULL && db->unprepared) {
+			if (!PQsendQueryParams(
+				conn, it->st->sql, it->nparams, NULL, it->values, NULL, NULL, 0))
+				return -1;
+			continue;
+		}
 		if (it->st != NULL && it->st->epoch != db->epoch) {
 			sent[i] = SENT_PREPARE;
 			it->st->epoch = db->epoch; /* reset when reading if the prepare failed */
@@ -251,7 +285,7 @@ batch_lost(struct db *db, struct db_batch *b)
 
 	PQfinish(db->conn);
 	db->conn = NULL;
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n && !db->unprepared; i++)
 		if (b->items[i].st != NULL)
 			b->items[i].st->epoch = 0;
 }
@@ -325,8 +359,8 @@ batch_drain(PGconn *conn)
 	PQexitPipelineMode(conn);
 }
 
-int
-db_batch_run(struct db *db, struct arena *a, struct db_error *e, struct db_batch *b)
+static int
+batch_run(struct db *db, struct arena *a, struct db_error *e, struct db_batch *b)
 {
 	struct batch_failure f = { NULL, NULL, -1 };
 	char                *sent;
@@ -362,6 +396,73 @@ db_batch_run(struct db *db, struct arena *a, struct db_error *e, struct db_batch
 	e->item = f.item;
 	PQclear(f.res);
 	return -1;
+}
+
+static int
+starts_transaction(const struct db_batch_item *it)
+{
+	const char *sql = it->st != NULL ? it->st->sql : it->sql;
+
+	return sql != NULL && strncmp(sql, "BEGIN", 5) == 0;
+}
+
+int
+db_batch_run(struct db *db, struct arena *a, struct db_error *e, struct db_batch *b)
+{
+	struct db_batch_item pre;
+	int                  at, rc, n;
+
+	if (db->preflight == NULL || b->n == 0)
+		return batch_run(db, a, e, b);
+	/* The preflight goes first, or right after a BEGIN: BEGIN ISOLATION LEVEL must be the
+	 * transaction's first statement. A preflight that fails aborts the rest of the pipeline,
+	 * so nothing of the request runs. Its result is taken out again: indexes stay the same. */
+	pre = (struct db_batch_item){ db->preflight, NULL, db->preflight_nparams,
+		db->preflight_values };
+	db->preflight = NULL;
+	at = starts_transaction(&b->items[0]) ? 1 : 0;
+	db_batch_add(b, NULL, 0, NULL);
+	memmove(&b->items[at + 1], &b->items[at], (size_t)(b->n - 1 - at) * sizeof(*b->items));
+	b->items[at] = pre;
+	b->res = NULL;
+	rc = batch_run(db, a, e, b);
+	n = b->n;
+	memmove(&b->items[at], &b->items[at + 1], (size_t)(n - 1 - at) * sizeof(*b->items));
+	if (b->res != NULL)
+		memmove(&b->res[at], &b->res[at + 1], (size_t)(n - at) * sizeof(*b->res));
+	b->n = n - 1;
+	/* The failed item's index as the caller numbered them. */
+	if (rc != 0 && e->item > at)
+		e->item--;
+	else if (rc != 0 && e->item == at)
+		e->item = -1; /* the preflight itself */
+	return rc;
+}
+
+/* Runs st (or sql) alone, or with the pending preflight in the same round trip. */
+static PGresult *
+exec_with_preflight(struct db *db, struct arena *a, struct db_error *e, struct db_stmt *st,
+    const char *sql, int nparams, const char *const *values)
+{
+	struct db_batch b;
+
+	db_batch_init(&b, a);
+	if (st != NULL)
+		db_batch_add(&b, st, nparams, values);
+	else
+		db_batch_add_sql(&b, sql, nparams, values);
+	return db_batch_run(db, a, e, &b) == 0 ? b.res[0] : NULL;
+}
+
+int
+db_preflight_flush(struct db *db, struct arena *a, struct db_error *e)
+{
+	struct db_stmt *st = db->preflight;
+
+	if (st == NULL)
+		return 0;
+	db->preflight = NULL;
+	return db_exec(db, a, e, st, db->preflight_nparams, db->preflight_values) != NULL ? 0 : -1;
 }
 
 int

@@ -20,6 +20,8 @@ static const struct sqlstate_map sqlstates[] = {
 	{ "LB404", DB_NOT_FOUND, NULL },
 	{ "LB409", DB_INVALID_STATE, NULL },
 	{ "LB412", DB_PRECONDITION, NULL },
+	/* users_epoch_check() (008_access.sql): dispatch reloads the caller and runs again. */
+	{ "LB401", DB_USERS_CHANGED, "the users table kept changing; retry" },
 	{ "23505", DB_DUPLICATE, "that already exists" },
 	{ "23503", DB_CONFLICT, "it refers to something that does not exist, or is referred to" },
 	{ "23514", DB_CONSTRAINT, "a value breaks a constraint" },
@@ -131,6 +133,7 @@ db_class_name(enum db_class cls)
 		[DB_INVALID_VALUE] = "invalid_value",
 		[DB_UNAVAILABLE] = "unavailable",
 		[DB_INTERNAL] = "internal",
+		[DB_USERS_CHANGED] = "users_changed",
 	};
 
 	return (unsigned)cls < sizeof(names) / sizeof(names[0]) ? names[cls] : "internal";

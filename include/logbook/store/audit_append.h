@@ -20,6 +20,7 @@ struct audit_actor {
 	const char *const *roles;
 	int                nroles;
 	const char        *request_id, *client_ip, *user_agent; /* NULL for none */
+	const char        *server_request_id; /* ours, unique per request; NULL for none */
 };
 
 struct audit_event {

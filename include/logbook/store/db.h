@@ -45,13 +45,19 @@ struct db {
 	const char *application_name;
 	unsigned    epoch; /* bumped on each successful (re)connect */
 	long        statement_timeout_ms;
-
 	/* The current transaction (db_tx_reset() starts afresh): statements queued for COMMIT,
 	 * whether db_batch_commit may commit, whether it did, whether audit rows were written. */
 	struct db_batch *at_commit;
 	int              hold_commit;
 	int              committed;
 	int              wrote_audit;
+	int unprepared; /* 1: statements run unnamed (PQexecParams), epochs untouched */
+
+	/* A statement that must reach the database with the next one, in the same round trip
+	 * (the users-table check of user_access.c): NULL once sent. */
+	struct db_stmt    *preflight;
+	const char *const *preflight_values;
+	int                preflight_nparams;
 };
 
 /* Connects (failure is not fatal: the worker answers 503 and retries on the next request).
@@ -60,8 +66,19 @@ int db_open(
     struct db *db, const char *conninfo, long statement_timeout_ms, const char *application_name);
 void db_close(struct db *db);
 
+/* Opens a connection whose statements run unnamed (PQexecParams): the schema owner's, that a
+ * request borrows for publishing (011_least_privilege.sql), leaving the application
+ * connection's prepared statements alone. 0, or -1 with e (unavailable). */
+int db_open_unprepared(struct db *db, struct arena *a, struct db_error *e, const char *conninfo,
+    long statement_timeout_ms);
+
 /* Makes sure the connection is usable, reconnecting if it was lost. 0, or -1 (unavailable). */
 int db_ensure(struct db *db, struct arena *a, struct db_error *e);
+
+/* Sends the pending preflight (db->preflight) alone, when no statement has carried it yet.
+ * Every call that talks to the database sends it first, in the same round trip where it can.
+ * 0, or -1 with e. */
+int db_preflight_flush(struct db *db, struct arena *a, struct db_error *e);
 
 /* Runs a prepared statement with text parameters (NULL = SQL NULL). The result (tuples or
  * command OK) is the arena's; NULL on failure with e filled. */

@@ -23,6 +23,7 @@ enum db_class {
 	DB_INVALID_VALUE, /* class 22: a value the database does not accept */
 	DB_UNAVAILABLE,   /* classes 08, 53, 57, or the connection is gone */
 	DB_INTERNAL,      /* anything else: a bug */
+	DB_USERS_CHANGED, /* LB401: the users table changed under the caller's cached identity */
 };
 
 struct db_error {
