@@ -22,11 +22,12 @@ CFLAGS    += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wforma
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 LDLIBS    += -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
-# Everything under app/ except the programs' own folders (worker, ctl) forms the library both
+# Everything under app/ except the programs' own folders (worker, ctl, eventpub) forms the library the
 # binaries and every unit test link against.
-APP_SRC   := $(filter-out app/worker/% app/ctl/%,$(wildcard app/*/*.c))
+APP_SRC   := $(filter-out app/worker/% app/ctl/% app/eventpub/%,$(wildcard app/*/*.c))
 WORKER_SRC:= $(wildcard app/worker/*.c)
 CTL_SRC   := $(wildcard app/ctl/*.c)
+EVENTPUB_SRC:= $(wildcard app/eventpub/*.c)
 MIGRATIONS:= $(sort $(wildcard app/migrations/*.sql))
 GEN_SRC   := $(BUILD)/gen/migrations_data.c
 LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o \
@@ -38,6 +39,7 @@ FORMAT_SRC:= $(wildcard app/*/*.c include/logbook/*/*.h tests/unit/*/*.c tests/b
 
 FCGI_BIN  := $(BUILD)/logbook-fcgi
 CTL_BIN   := $(BUILD)/logbookctl
+EVENTPUB_BIN := $(BUILD)/logbook-eventpub
 
 # `make V=1` shows the full commands.
 ifeq ($(V),1)
@@ -49,7 +51,7 @@ endif
 .PHONY: all sanitize deps run stop test unit integration bench install clean help format format-check
 .DEFAULT_GOAL := all
 
-all: $(FCGI_BIN) $(CTL_BIN)
+all: $(FCGI_BIN) $(CTL_BIN) $(EVENTPUB_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -78,6 +80,10 @@ $(FCGI_BIN): $(WORKER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(CTL_BIN): $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(EVENTPUB_BIN): $(EVENTPUB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -119,7 +125,7 @@ bench: deps all $(BUILD)/bench/bare-read
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logbook/nginx $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(EVENTPUB_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 app/logbook.conf.example $(DESTDIR)$(PREFIX)/share/logbook/
 	install -m 0644 nginx/*.conf* $(DESTDIR)$(PREFIX)/share/logbook/nginx/
 	install -m 0644 systemd/*.service $(DESTDIR)$(PREFIX)/lib/systemd/system/

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "logbook/core/json_util.h"
+#include "logbook/domain/search_query.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
 #include "logbook/handlers/entries.h"
@@ -271,7 +272,7 @@ handle_section_save(struct request *r)
 	struct section_values     vals;
 	struct db_batch           b;
 	const struct tpl_section *s;
-	const char              **audit, **fields;
+	const char              **audit, **fields, **search;
 	int                       claim, upsert, *inserts;
 	size_t                    i;
 
@@ -316,6 +317,11 @@ handle_section_save(struct request *r)
 		rows[1] = rows_json(r, ct->def, &vals.tables[i]);
 		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, 2, rows);
 	}
+	search = arena_alloc(r->arena, 3 * sizeof(*search));
+	search[0] = c.id;
+	search[1] = c.section;
+	search[2] = search_section_text(r->arena, s, &vals);
+	db_batch_add(&b, &estore_search_save, 3, search);
 	batch_history(
 	    r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
 	/* The audit row goes out with COMMIT (db_defer): the chain stays locked only that long. */

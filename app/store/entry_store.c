@@ -10,8 +10,9 @@
 DB_STMT(stmt_create,
     "WITH v AS (SELECT template_key, version, definition FROM template_versions"
     "   WHERE template_key = $2 AND status = 'published'),"
-    " e AS (INSERT INTO entries (id, template_key, template_version, title, created_by)"
-    "   SELECT $1::uuid, template_key, version, $3, $4 FROM v"
+    " e AS (INSERT INTO entries (id, template_key, template_version, title, created_by, search)"
+    "   SELECT $1::uuid, template_key, version, $3, $4, setweight(to_tsvector('simple', $3), 'A')"
+    "   FROM v"
     "   ON CONFLICT (id) DO NOTHING RETURNING id, template_version),"
     " s AS (INSERT INTO entry_sections (entry_id, section, updated_by)"
     "   SELECT e.id, sec->>'key', $4 FROM e, v, json_array_elements(v.definition->'sections') sec"
@@ -45,6 +46,18 @@ struct db_stmt estore_history_insert = { "estore_history_insert",
 	"   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
 	"   ORDER BY h.id DESC LIMIT 1) last ON true"
 	" WHERE s.entry_id = $1::uuid AND s.section = $2",
+	0 };
+/* The section's searchable text, then the entry's vector from its title and every section's
+ * part: in the save's own batch, so that search sees exactly what committed. section_claim()
+ * has locked the entry's row already, so concurrent saves of one entry's sections take turns
+ * and each sees the others' parts. */
+struct db_stmt estore_search_save = { "estore_search_save",
+	"WITH s AS (UPDATE entry_sections SET search = to_tsvector('simple', $3)"
+	"   WHERE entry_id = $1::uuid AND section = $2 RETURNING entry_id, search)"
+	" UPDATE entries e SET search = setweight(to_tsvector('simple', e.title), 'A') ||"
+	"   coalesce((SELECT lb_tsvector_agg(x.search ORDER BY x.section) FROM entry_sections x"
+	"     WHERE x.entry_id = $1::uuid AND x.section <> $2), '') || s.search"
+	" FROM s WHERE e.id = s.entry_id",
 	0 };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",

@@ -37,6 +37,9 @@ extern struct db_stmt estore_claim;
 /* History row: $1 entry, $2 section, $3 action, $4 from, $5 to, $6 actor, $7 comment,
  * $8 data jsonb, $9 tables jsonb. */
 extern struct db_stmt estore_history_insert;
+/* Full-text search of a save: $1 entry, $2 section, $3 the section's text
+ * (search_section_text()). */
+extern struct db_stmt estore_search_save;
 /* Audit row of a save with a diff against the previous save: $1 actor, $2 roles, $3 entry,
  * $4 section, $5 request id, $6 client ip, $7 user agent, $8 data||tables jsonb. */
 extern struct db_stmt estore_audit_save;
