@@ -14,8 +14,8 @@ is_space(char c)
 }
 
 static enum search_error
-add_term(struct arena *a, struct search_query *out, enum search_term_kind kind, const char *s,
-    size_t n)
+add_term(
+    struct arena *a, struct search_query *out, enum search_term_kind kind, const char *s, size_t n)
 {
 	if (kind != SEARCH_PHRASE)
 		while (n > 0 && s[n - 1] == '*') {
@@ -106,8 +106,7 @@ append_line(char *buf, size_t *len, size_t cap, const char *text)
 }
 
 const char *
-search_section_text(
-    struct arena *a, const struct tpl_section *s, const struct section_values *vals)
+search_section_text(struct arena *a, const struct tpl_section *s, const struct section_values *vals)
 {
 	char  *buf = arena_alloc(a, SEARCH_SECTION_TEXT_MAX + 1);
 	size_t len = 0, i, t, row, c;

@@ -141,7 +141,8 @@ nchan_request(const char *method, const char *channel, const char *body, size_t 
 			out->messages = (long)json_object_get_int64(v);
 		if (j != NULL && json_object_object_get_ex(j, "last_message_id", &v) &&
 		    json_object_is_type(v, json_type_string))
-			snprintf(out->last_id, sizeof(out->last_id), "%s", json_object_get_string(v));
+			snprintf(
+			    out->last_id, sizeof(out->last_id), "%s", json_object_get_string(v));
 		json_object_put(j);
 	}
 	rc = 0;
@@ -251,8 +252,8 @@ anchor(int c)
 	{
 		struct nchan_reply rep;
 
-		if (nchan_request("GET", channel_names[c], NULL, 0, &rep) == 0 && rep.status == 200 &&
-		    rep.messages > 0)
+		if (nchan_request("GET", channel_names[c], NULL, 0, &rep) == 0 &&
+		    rep.status == 200 && rep.messages > 0)
 			pub.ch[c].expected = rep.messages < ES_BUFFER ? rep.messages : ES_BUFFER;
 	}
 	if (publish(c, text, (size_t)len, id) != 0)
@@ -270,8 +271,9 @@ resume_channels(void)
 	PGresult *res;
 	int       c;
 
-	res = PQexec(pub.db, "SELECT coalesce((SELECT max(seq) FROM event_stream_ids WHERE channel"
-			     " = 'all'), (SELECT seq FROM audit_head))");
+	res = PQexec(pub.db,
+	    "SELECT coalesce((SELECT max(seq) FROM event_stream_ids WHERE channel"
+	    " = 'all'), (SELECT seq FROM audit_head))");
 	if (!db_ok(res, "reading the last published seq"))
 		return PQclear(res), -1;
 	pub.last_seq = atoll(PQgetvalue(res, 0, 0));
@@ -399,8 +401,9 @@ db_connect(const char *conninfo)
 	}
 	/* The ids are a cache of where nchan stands: losing the last few in a database crash
 	 * only sends a subscriber to the catch-up. */
-	res = PQexec(pub.db, "SET synchronous_commit = off; SET application_name = "
-			     "'logbook-eventpub'; LISTEN logbook_audit");
+	res = PQexec(pub.db,
+	    "SET synchronous_commit = off; SET application_name = "
+	    "'logbook-eventpub'; LISTEN logbook_audit");
 	if (!db_ok(res, "setting up the session"))
 		return PQclear(res), -1;
 	PQclear(res);
@@ -470,7 +473,8 @@ main(int argc, char **argv)
 			if (db_connect(cfg.db_conninfo) != 0 || resume_channels() != 0) {
 				PQfinish(pub.db);
 				pub.db = NULL;
-				backoff = backoff == 0 ? 200 : (backoff < 5000 ? backoff * 2 : 5000);
+				backoff =
+				    backoff == 0 ? 200 : (backoff < 5000 ? backoff * 2 : 5000);
 				continue;
 			}
 		}

@@ -102,8 +102,9 @@ statement_for(int mask)
 		"   s.revision, 'etag', '\"' || s.etag || '\"')) FROM entry_sections s WHERE s.entry_id = e.id),"
 		" %s::text"
 		" FROM entries e%s WHERE true%s ORDER BY %s e.updated_at, e.id LIMIT $%d::integer",
-		(mask & F_Q) ? "WITH qq AS MATERIALIZED (SELECT lb_search_query($1::text[], $2::text[]) AS q) "
-			     : "",
+		(mask & F_Q)
+		    ? "WITH qq AS MATERIALIZED (SELECT lb_search_query($1::text[], $2::text[]) AS q) "
+		    : "",
 		(mask & F_Q) ? rank : "NULL", (mask & F_Q) ? ", qq" : "", where,
 		(mask & F_Q) ? "ts_rank(e.search, qq.q) DESC," : "", n + 1) < 0)
 		abort();

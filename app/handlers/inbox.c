@@ -29,6 +29,9 @@ handle_inbox(struct request *r)
 	q.roles = pg_text_array(r, roles, r->user->nroles);
 	q.admin = (r->user->role_mask & ROLE_ADMIN) != 0;
 	q.user = r->user->sub;
+	q.template = request_query(r, "template"); /* an extra filter (API.md allows them) */
+	if (q.template != NULL && *q.template == '\0')
+		q.template = NULL;
 	if (inbox_page(r, &q, &items, &n, &more) != 0)
 		return -1;
 	list = json_object_new_array();

@@ -12,25 +12,25 @@ DB_STMT(stmt_es_head, "SELECT seq::text FROM audit_head");
 
 /* The newest buffered message at or below $2, and whether rows the channel shows lie after it,
  * up to $2. */
-#define ES_RESUME_SQL(visible)                                                           \
-	"SELECT m.nchan_id, m.seq::text, EXISTS (SELECT 1 FROM audit_log a"              \
-	"   WHERE a.seq > m.seq AND a.seq <= $2::bigint" visible ")"                     \
-	" FROM (SELECT seq, nchan_id FROM event_stream_ids WHERE channel = $1"            \
+#define ES_RESUME_SQL(visible)                                                 \
+	"SELECT m.nchan_id, m.seq::text, EXISTS (SELECT 1 FROM audit_log a"    \
+	"   WHERE a.seq > m.seq AND a.seq <= $2::bigint" visible ")"           \
+	" FROM (SELECT seq, nchan_id FROM event_stream_ids WHERE channel = $1" \
 	"   AND seq <= $2::bigint ORDER BY seq DESC LIMIT 1) m"
 DB_STMT(stmt_es_resume_all, ES_RESUME_SQL(""));
 DB_STMT(stmt_es_resume_public, ES_RESUME_SQL(" AND a.object_type IN " AUDIT_PUBLIC_TYPES));
 /* When every message at or below $2 is gone: the oldest one above it, and whether rows the
  * channel shows lie between $2 and it (that one included), which nchan would not send. */
-#define ES_RESUME_AFTER_SQL(visible)                                                      \
-	"SELECT m.nchan_id, m.seq::text, EXISTS (SELECT 1 FROM audit_log a"              \
-	"   WHERE a.seq > $2::bigint AND a.seq <= m.seq" visible ")"                     \
-	" FROM (SELECT seq, nchan_id FROM event_stream_ids WHERE channel = $1"            \
+#define ES_RESUME_AFTER_SQL(visible)                                           \
+	"SELECT m.nchan_id, m.seq::text, EXISTS (SELECT 1 FROM audit_log a"    \
+	"   WHERE a.seq > $2::bigint AND a.seq <= m.seq" visible ")"           \
+	" FROM (SELECT seq, nchan_id FROM event_stream_ids WHERE channel = $1" \
 	"   AND seq > $2::bigint ORDER BY seq LIMIT 1) m"
 DB_STMT(stmt_es_after_all, ES_RESUME_AFTER_SQL(""));
 DB_STMT(stmt_es_after_public, ES_RESUME_AFTER_SQL(" AND a.object_type IN " AUDIT_PUBLIC_TYPES));
 
-#define ES_CATCH_UP_SQL(visible)                                                    \
-	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS       \
+#define ES_CATCH_UP_SQL(visible)                                                     \
+	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS        \
 	" FROM audit_log WHERE seq > $1::bigint" visible " ORDER BY seq LIMIT $2) i" \
 	" ORDER BY i.seq"
 DB_STMT(stmt_es_catch_up_all, ES_CATCH_UP_SQL(""));
@@ -57,8 +57,8 @@ int
 es_resume_point(struct request *r, const char *channel, const char *seq, struct es_resume *out)
 {
 	const char *v[2] = { channel, seq };
-	PGresult   *res = db_exec(
-            r, is_public(channel) ? &stmt_es_resume_public : &stmt_es_resume_all, 2, v);
+	PGresult   *res =
+	    db_exec(r, is_public(channel) ? &stmt_es_resume_public : &stmt_es_resume_all, 2, v);
 
 	memset(out, 0, sizeof(*out));
 	if (res == NULL)
@@ -83,8 +83,8 @@ es_resume_point(struct request *r, const char *channel, const char *seq, struct 
 }
 
 int
-es_catch_up(struct request *r, const char *channel, const char *seq, struct es_event **events,
-    int *n)
+es_catch_up(
+    struct request *r, const char *channel, const char *seq, struct es_event **events, int *n)
 {
 	char             lim[16];
 	const char      *v[2] = { seq, lim };
@@ -93,7 +93,8 @@ es_catch_up(struct request *r, const char *channel, const char *seq, struct es_e
 	int              i;
 
 	snprintf(lim, sizeof(lim), "%d", ES_CATCH_UP_MAX);
-	res = db_exec(r, is_public(channel) ? &stmt_es_catch_up_public : &stmt_es_catch_up_all, 2, v);
+	res =
+	    db_exec(r, is_public(channel) ? &stmt_es_catch_up_public : &stmt_es_catch_up_all, 2, v);
 	if (res == NULL)
 		return -1;
 	*n = PQntuples(res);

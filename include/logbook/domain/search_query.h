@@ -34,10 +34,10 @@ struct search_query {
 
 enum search_error {
 	SEARCH_OK,
-	SEARCH_TOO_LONG,   /* more than SEARCH_Q_MAX bytes */
-	SEARCH_BAD_UTF8,   /* not well-formed UTF-8 */
-	SEARCH_CONTROL,    /* a control character (U+0000..U+001F but tab, U+007F) */
-	SEARCH_TOO_MANY,   /* more than SEARCH_TERMS_MAX terms */
+	SEARCH_TOO_LONG, /* more than SEARCH_Q_MAX bytes */
+	SEARCH_BAD_UTF8, /* not well-formed UTF-8 */
+	SEARCH_CONTROL,  /* a control character (U+0000..U+001F but tab, U+007F) */
+	SEARCH_TOO_MANY, /* more than SEARCH_TERMS_MAX terms */
 };
 
 /* Parses q into out (term texts in a). A q with no terms (blank, or only quotes and stars)

@@ -41,7 +41,7 @@ int es_resume_point(struct request *r, const char *channel, const char *seq, str
 
 /* The rows of channel after seq, oldest first, at most ES_CATCH_UP_MAX: *n of them in *events
  * (arena). 0 or -1. */
-int es_catch_up(struct request *r, const char *channel, const char *seq, struct es_event **events,
-    int *n);
+int es_catch_up(
+    struct request *r, const char *channel, const char *seq, struct es_event **events, int *n);
 
 #endif

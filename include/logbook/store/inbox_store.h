@@ -14,11 +14,12 @@
 struct request;
 
 struct inbox_query {
-	const char *user;         /* the caller's sub (separation of duties) */
-	const char *roles;        /* the caller's roles as a text[] literal */
-	bool        admin;        /* admin counts as every role */
-	const char *after;        /* cursor key from inbox_cursor(), NULL for the first page */
-	int         limit;        /* page size */
+	const char *user;     /* the caller's sub (separation of duties) */
+	const char *roles;    /* the caller's roles as a text[] literal */
+	bool        admin;    /* admin counts as every role */
+	const char *template; /* only this template's entries; NULL for all */
+	const char *after;    /* cursor key from inbox_cursor(), NULL for the first page */
+	int         limit;    /* page size */
 };
 
 struct inbox_item {
@@ -32,7 +33,7 @@ struct inbox_item {
 /* Reads one page: up to q->limit items into *items (arena), *n of them, and *more when a next
  * page exists. Returns 0, or -1 with the problem set (400 for a cursor this server did not
  * issue). */
-int inbox_page(struct request *r, const struct inbox_query *q, struct inbox_item **items, int *n,
-    bool *more);
+int inbox_page(
+    struct request *r, const struct inbox_query *q, struct inbox_item **items, int *n, bool *more);
 
 #endif
