@@ -52,7 +52,8 @@ static char           names[F_ALL + 1][24];
 /* The statement for one combination of filters; its parameters are the present ones in the
  * order of the P_ slots. With q, the page is ordered by rank (best first), then (updated_at,
  * id); the tsquery is built once per execution in a MATERIALIZED CTE, so that the GIN index
- * scan and ts_rank() both use the one value. */
+ * scan and ts_rank() both use the one value, and a q without any word (only operators, say)
+ * yields no row there: an empty page, without touching the index. */
 static struct db_stmt *
 statement_for(int mask)
 {
@@ -103,7 +104,8 @@ statement_for(int mask)
 		" %s::text"
 		" FROM entries e%s WHERE true%s ORDER BY %s e.updated_at, e.id LIMIT $%d::integer",
 		(mask & F_Q)
-		    ? "WITH qq AS MATERIALIZED (SELECT lb_search_query($1::text[], $2::text[]) AS q) "
+		    ? "WITH qq AS MATERIALIZED (SELECT q FROM (SELECT lb_search_query($1::text[],"
+		      " $2::text[]) AS q) x WHERE numnode(x.q) > 0) "
 		    : "",
 		(mask & F_Q) ? rank : "NULL", (mask & F_Q) ? ", qq" : "", where,
 		(mask & F_Q) ? "ts_rank(e.search, qq.q) DESC," : "", n + 1) < 0)

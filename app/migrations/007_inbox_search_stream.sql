@@ -94,8 +94,9 @@ CREATE INDEX entries_search ON entries USING gin (search);
 -- plainto_tsquery/phraseto_tsquery, which take any text; the prefix mark is added to the text
 -- form that PostgreSQL itself produced. Terms without lexemes drop out; none at all gives the
 -- empty query, which matches nothing.
+-- (The NOTICEs PostgreSQL gives for terms without lexemes are kept out of the workers' logs.)
 CREATE FUNCTION lb_search_query(kinds text[], terms text[]) RETURNS tsquery
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET client_min_messages = warning AS $$
 DECLARE
 	q tsquery := '';
 	t tsquery;
