@@ -103,7 +103,7 @@ SELECT md5('bulk' || i)::uuid, (ARRAY[${keys.map(quote).join(',')}])[1 + i % 2],
           FROM generate_series(1, ${ROWS}) i) g;
 INSERT INTO entry_sections (entry_id, section, state, submitted_by, updated_by, updated_at, state_since)
 SELECT md5('bulk' || i)::uuid, 'summary', (ARRAY['draft', 'submitted', 'in_review', 'rejected', 'approved'])[1 + i % 5],
-       'bulk-' || (i % 37), 'bulk-' || (i % 37), at, at + (i * 7919 % 86400) * interval '1 second'
+       'bulk-' || (i % 37), 'bulk-' || (i % 37), at, at + (i::bigint * 7919 % 86400) * interval '1 second'
   FROM (SELECT i, timestamptz '2020-01-01 00:00:00Z' + i * interval '61 seconds' AS at
           FROM generate_series(1, ${ROWS}) i) g;
 SET LOCAL session_replication_role = origin;
