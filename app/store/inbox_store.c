@@ -9,27 +9,30 @@
 #include "logbook/store/db.h"
 #include "logbook/store/entry_store.h"
 
-/* $1 roles, $2 admin, $3 user, $4 limit, $5 template or NULL; the cursor statement adds
- * $6 state_since, $7 entry, $8 section. The template is a filter on the rows the index scan
- * yields, not an index condition, so one plan serves with or without it. The lateral subquery is evaluated per section row the index scan yields, in
- * order, until the LIMIT is reached. */
-#define INBOX_SQL(cursor)                                                                    \
-	"SELECT s.entry_id, e.template_key, e.title, s.section, s.state, s.revision,"        \
-	" to_char(s.state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"   \
-	" array_to_json(a.actions)::text, s.state_since::text"                               \
-	" FROM entry_sections s JOIN entries e ON e.id = s.entry_id"                         \
-	" CROSS JOIN LATERAL (SELECT array_agg(w.action ORDER BY w.ord) AS actions"          \
-	"   FROM template_workflow w WHERE w.template_key = e.template_key"                  \
-	"   AND w.version = e.template_version AND w.from_state = s.state"                   \
-	"   AND ($2::boolean OR w.roles && $1::text[])"                                      \
-	"   AND NOT (w.reviewing AND s.submitted_by IS NOT DISTINCT FROM $3)) a"             \
-	" WHERE s.state IN ('submitted', 'in_review', 'rejected') AND a.actions IS NOT NULL" \
-	" AND ($5::text IS NULL OR e.template_key = $5)" cursor                              \
+/* $1 roles, $2 admin, $3 user, $4 limit; then $5 template when filtered by one; then the
+ * cursor's state_since, entry and section. One statement per combination, so that each plan
+ * is made for exactly its conditions. The lateral subquery is evaluated per section row the
+ * index scan yields, in order, until the LIMIT is reached. */
+#define INBOX_SQL(conditions)                                                                           \
+	"SELECT s.entry_id, e.template_key, e.title, s.section, s.state, s.revision,"                   \
+	" to_char(s.state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"              \
+	" array_to_json(a.actions)::text, s.state_since::text"                                          \
+	" FROM entry_sections s JOIN entries e ON e.id = s.entry_id"                                    \
+	" CROSS JOIN LATERAL (SELECT array_agg(w.action ORDER BY w.ord) AS actions"                     \
+	"   FROM template_workflow w WHERE w.template_key = e.template_key"                             \
+	"   AND w.version = e.template_version AND w.from_state = s.state"                              \
+	"   AND ($2::boolean OR w.roles && $1::text[])"                                                 \
+	"   AND NOT (w.reviewing AND s.submitted_by IS NOT DISTINCT FROM $3)) a"                        \
+	" WHERE s.state IN ('submitted', 'in_review', 'rejected') AND a.actions IS NOT NULL" conditions \
 	" ORDER BY s.state_since, s.entry_id, s.section LIMIT $4::integer"
 
 DB_STMT(stmt_inbox_first, INBOX_SQL(""));
 DB_STMT(stmt_inbox_next,
-    INBOX_SQL(" AND (s.state_since, s.entry_id, s.section) > ($6::timestamptz, $7::uuid, $8)"));
+    INBOX_SQL(" AND (s.state_since, s.entry_id, s.section) > ($5::timestamptz, $6::uuid, $7)"));
+DB_STMT(stmt_inbox_tpl_first, INBOX_SQL(" AND e.template_key = $5"));
+DB_STMT(stmt_inbox_tpl_next,
+    INBOX_SQL(" AND e.template_key = $5"
+	      " AND (s.state_since, s.entry_id, s.section) > ($6::timestamptz, $7::uuid, $8)"));
 
 /* The cursor key is "<state_since as PostgreSQL prints it>|<entry id>|<section>"; section keys
  * match ^[a-z][a-z0-9_]*$ and the time holds no '|', so it splits unambiguously. */
@@ -60,20 +63,25 @@ inbox_page(
 	char               lim[16];
 	PGresult          *res;
 	struct inbox_item *out;
-	int                i, rows;
+	struct db_stmt    *st;
+	int                i, rows, nv;
 
 	snprintf(lim, sizeof(lim), "%d", q->limit + 1);
 	v[0] = q->roles;
 	v[1] = q->admin ? "true" : "false";
 	v[2] = q->user;
 	v[3] = lim;
-	v[4] = q->template;
+	nv = 4;
+	if (q->template != NULL)
+		v[nv++] = q->template;
 	if (q->after != NULL) {
-		if (split_key(r, q->after, &v[5], &v[6], &v[7]) != 0)
+		if (split_key(r, q->after, &v[nv], &v[nv + 1], &v[nv + 2]) != 0)
 			return -1;
-		res = db_exec(r, &stmt_inbox_next, 8, v);
-	} else
-		res = db_exec(r, &stmt_inbox_first, 5, v);
+		nv += 3;
+	}
+	st = q->template != NULL ? (q->after != NULL ? &stmt_inbox_tpl_next : &stmt_inbox_tpl_first)
+				 : (q->after != NULL ? &stmt_inbox_next : &stmt_inbox_first);
+	res = db_exec(r, st, nv, v);
 	if (res == NULL) {
 		if (q->after != NULL && r->problem.status == 422) /* a forged time in the cursor */
 			return PROBLEM(r, 400, "bad-query", "cursor is not one this server issued");

@@ -11,8 +11,14 @@ import { publishTemplate, templateKey } from './lib/entries.mjs';
 const ROWS = Number(process.env.EXPLAIN_ROWS || 1000000);
 
 // The page statements of app/store/inbox_store.c (INBOX_SQL): $1 roles, $2 admin, $3 user,
-// $4 limit, $5 template or NULL, then the cursor's state_since, entry id and section.
-function inboxStatement(cursor) {
+// $4 limit, then $5 template when filtered, then the cursor's state_since, entry id and section.
+function inboxStatement(cursor, template = false) {
+	let where = '';
+	let n = 4;
+	if (template)
+		where += ` AND e.template_key = $${++n}`;
+	if (cursor)
+		where += ` AND (s.state_since, s.entry_id, s.section) > ($${n + 1}::timestamptz, $${n + 2}::uuid, $${n + 3})`;
 	return 'SELECT s.entry_id, e.template_key, e.title, s.section, s.state, s.revision,' +
 		" to_char(s.state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')," +
 		' array_to_json(a.actions)::text, s.state_since::text' +
@@ -23,9 +29,7 @@ function inboxStatement(cursor) {
 		'   AND ($2::boolean OR w.roles && $1::text[])' +
 		'   AND NOT (w.reviewing AND s.submitted_by IS NOT DISTINCT FROM $3)) a' +
 		" WHERE s.state IN ('submitted', 'in_review', 'rejected') AND a.actions IS NOT NULL" +
-		' AND ($5::text IS NULL OR e.template_key = $5)' +
-		(cursor ? ' AND (s.state_since, s.entry_id, s.section) > ($6::timestamptz, $7::uuid, $8)' : '') +
-		' ORDER BY s.state_since, s.entry_id, s.section LIMIT $4::integer';
+		where + ' ORDER BY s.state_since, s.entry_id, s.section LIMIT $4::integer';
 }
 
 // The ?q= page statement of app/handlers/entries_list.c (statement_for) with q and
@@ -55,7 +59,7 @@ function nodes(plan, out = []) {
 const summaryOf = (all) => all.map((x) => `${x['Node Type']}${x['Index Name'] ? ` using ${x['Index Name']}` : ''}` +
 	`${x['Relation Name'] ? ` on ${x['Relation Name']}` : ''}`).join(' > ');
 
-test('the inbox page and a search are index scans with 1,000,000 entries', { timeout: 300000 }, async (t) => {
+test('the inbox page and a search are index scans with 1,000,000 entries', { timeout: 600000 }, async (t) => {
 	const keys = [];
 	for (let i = 0; i < 2; i++)
 		keys.push(await publishTemplate(templateKey(`inboxexplain${i}`)));
@@ -65,14 +69,14 @@ test('the inbox page and a search are index scans with 1,000,000 entries', { tim
 	const lit = (v) => `quote_literal(${quote(v)})`;
 	const cases = [
 		{ name: 'inbox reviewer', sql: inboxStatement(false),
-			args: [lit('{reviewer}'), "'false'", lit('someone'), "'51'", "'NULL'"] },
+			args: [lit('{reviewer}'), "'false'", lit('someone'), "'51'"] },
 		{ name: 'inbox reviewer cursor', sql: inboxStatement(true),
-			args: [lit('{reviewer}'), "'false'", lit('someone'), "'51'", "'NULL'", 'quote_literal(cur.at)',
+			args: [lit('{reviewer}'), "'false'", lit('someone'), "'51'", 'quote_literal(cur.at)',
 				'quote_literal(cur.id)', lit('summary')] },
-		{ name: 'inbox approver template', sql: inboxStatement(false),
+		{ name: 'inbox approver template', sql: inboxStatement(false, true),
 			args: [lit('{approver}'), "'false'", lit('bulk-3'), "'51'", lit(keys[1])] },
 		{ name: 'inbox admin', sql: inboxStatement(false),
-			args: [lit('{admin}'), "'true'", lit('bulk-1'), "'51'", "'NULL'"] },
+			args: [lit('{admin}'), "'true'", lit('bulk-1'), "'51'"] },
 		{ name: 'search word', sql: searchStatement(false), args: [lit('{w}'), lit('{rare123}'), "'51'"], gin: true },
 		{ name: 'search prefix template', sql: searchStatement(true),
 			args: [lit('{p}'), lit('{rare77}'), lit(keys[0]), "'51'"], gin: true },
@@ -98,7 +102,8 @@ SET LOCAL session_replication_role = replica;
 SET LOCAL maintenance_work_mem = '256MB';
 INSERT INTO entries (id, template_key, template_version, title, created_by, created_at, updated_at, search)
 SELECT md5('bulk' || i)::uuid, (ARRAY[${keys.map(quote).join(',')}])[1 + i % 2], 1, '', 'bulk-' || (i % 37), at, at,
-       to_tsvector('simple', 'rare' || (i % 5000) || ' common')
+       -- One entry in ten has text (rare<k> for k below 5000, 20 entries each, and common).
+       CASE WHEN i % 10 = 0 THEN to_tsvector('simple', 'rare' || (i / 10 % 5000) || ' common') ELSE '' END
   FROM (SELECT i, timestamptz '2020-01-01 00:00:00Z' + i * interval '61 seconds' AS at
           FROM generate_series(1, ${ROWS}) i) g;
 INSERT INTO entry_sections (entry_id, section, state, submitted_by, updated_by, updated_at, state_since)
@@ -142,7 +147,7 @@ SELECT name, mode, plan FROM plans ORDER BY name, mode;
 ROLLBACK;`);
 	let rows;
 	try {
-		rows = psql(sql.join('\n'), { timeoutMs: 280000 });
+		rows = psql(sql.join('\n'), { timeoutMs: 580000 });
 	} finally {
 		psql('VACUUM ANALYZE entries');
 		psql('VACUUM ANALYZE entry_sections');
