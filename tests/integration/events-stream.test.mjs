@@ -111,7 +111,7 @@ test('no token or a bad one: 401, and no stream', async () => {
 		const res = await request('GET', '/api/v1/events/stream', { token });
 		assertInvalidToken(res);
 	}
-	for (const bad of ['abc', '-1', '1.5', '99999999999999999999', ' 1']) {
+	for (const bad of ['abc', '-1', '1.5', '99999999999999999999', '1 2', '0x10']) {
 		const res = await request('GET', '/api/v1/events/stream', { token: auditor, headers: { 'Last-Event-ID': bad } });
 		assertProblem(res, 400);
 	}
