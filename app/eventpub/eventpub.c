@@ -212,6 +212,82 @@ record(int c, long long seq, const char *id)
 	    3, v, "recording a message id");
 }
 
+/* The ids of one batch, recorded in one statement after it was published (a lost batch of ids
+ * only sends subscribers to the catch-up). Ids are "<digits>:<digits>", channels plain words,
+ * so the array literals need no quoting. */
+struct pending_ids {
+	char  *channels, *seqs, *ids;
+	size_t len[3], cap[3];
+	int    n;
+};
+
+static void
+append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 2 > *cap) {
+		*cap = (*len + n + 2) * 2;
+		if ((*buf = realloc(*buf, *cap)) == NULL)
+			abort();
+	}
+	if (*len > 0)
+		(*buf)[(*len)++] = ',';
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+static void
+pending_add(struct pending_ids *p, int c, long long seq, const char *id)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%lld", seq);
+	append(&p->channels, &p->len[0], &p->cap[0], channel_names[c]);
+	append(&p->seqs, &p->len[1], &p->cap[1], s);
+	append(&p->ids, &p->len[2], &p->cap[2], id);
+	p->n++;
+}
+
+static int
+pending_record(struct pending_ids *p)
+{
+	char       *v[3];
+	const char *cv[3];
+	int         rc, i;
+
+	if (p->n == 0)
+		return 0;
+	v[0] = malloc(p->len[0] + 3);
+	v[1] = malloc(p->len[1] + 3);
+	v[2] = malloc(p->len[2] + 3);
+	if (v[0] == NULL || v[1] == NULL || v[2] == NULL)
+		abort();
+	sprintf(v[0], "{%s}", p->channels);
+	sprintf(v[1], "{%s}", p->seqs);
+	sprintf(v[2], "{%s}", p->ids);
+	for (i = 0; i < 3; i++)
+		cv[i] = v[i];
+	rc = exec_params("INSERT INTO event_stream_ids (channel, seq, nchan_id)"
+			 " SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[])"
+			 " ON CONFLICT (channel, seq)"
+			 " DO UPDATE SET nchan_id = EXCLUDED.nchan_id, published_at = now()",
+	    3, cv, "recording message ids");
+	for (i = 0; i < 3; i++)
+		free(v[i]);
+	return rc;
+}
+
+static void
+pending_free(struct pending_ids *p)
+{
+	free(p->channels);
+	free(p->seqs);
+	free(p->ids);
+	memset(p, 0, sizeof(*p));
+}
+
 static int
 forget_channel(int c)
 {
@@ -307,6 +383,13 @@ resume_channels(void)
 	return 0;
 }
 
+/* nchan's ids are "<time>:<tag>"; anything else would not survive the array literal. */
+static int
+nchan_id_plain(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789:") == strlen(s);
+}
+
 static int
 is_public_type(const char *t)
 {
@@ -318,10 +401,11 @@ is_public_type(const char *t)
 static int
 publish_pending(void)
 {
-	char        after[24], limit[16];
-	const char *v[2] = { after, limit };
-	PGresult   *res;
-	int         i, n, c, done = 0;
+	char               after[24], limit[16];
+	const char        *v[2] = { after, limit };
+	PGresult          *res;
+	struct pending_ids ids = { 0 };
+	int                i, n, c, done = 0;
 
 	for (c = 0; c < CH_COUNT; c++)
 		if (pub.ch[c].lost && anchor(c) != 0)
@@ -346,12 +430,16 @@ publish_pending(void)
 			break;
 		/* The item JSON is one line: row_to_json escapes newlines inside strings. */
 		tl = snprintf(text, len, "id: %lld\ndata: %s\n", seq, json);
-		if (publish(CH_ALL, text, (size_t)tl, id) == 0 && record(CH_ALL, seq, id) == 0) {
+		if (publish(CH_ALL, text, (size_t)tl, id) == 0 && nchan_id_plain(id)) {
 			ok = 1;
-			if (is_public_type(PQgetvalue(res, i, 1)) &&
-			    (publish(CH_PUBLIC, text, (size_t)tl, id) != 0 ||
-				record(CH_PUBLIC, seq, id) != 0))
-				ok = 0;
+			pending_add(&ids, CH_ALL, seq, id);
+			if (is_public_type(PQgetvalue(res, i, 1))) {
+				if (publish(CH_PUBLIC, text, (size_t)tl, id) == 0 &&
+				    nchan_id_plain(id))
+					pending_add(&ids, CH_PUBLIC, seq, id);
+				else
+					ok = 0;
+			}
 		}
 		free(text);
 		if (!ok)
@@ -360,10 +448,13 @@ publish_pending(void)
 		done++;
 	}
 	PQclear(res);
+	if (pending_record(&ids) != 0)
+		done = -1;
+	pending_free(&ids);
 	if (done > 0)
 		for (c = 0; c < CH_COUNT; c++)
 			prune(c);
-	return done < n ? -1 : done;
+	return done < 0 || done < n ? -1 : done;
 }
 
 /* While idle: a channel whose last message is not ours was lost (Nginx restarted). */
