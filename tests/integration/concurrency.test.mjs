@@ -224,10 +224,11 @@ test('parallel creation: one client id 5 times -> one 201 and 409s; one Idempote
 });
 
 // Runs sql with psql as the superuser in the background; resolves when psql exits.
-function psqlAsync(sql) {
+function psqlAsync(sql, appName = 'psql') {
 	return new Promise((resolve, reject) => {
 		const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', join(LOGBOOK_VAR, 'run'),
-			'-U', superuser(), '-d', 'logbook'], { stdio: ['pipe', 'pipe', 'pipe'] });
+			'-U', superuser(), '-d', 'logbook'], { stdio: ['pipe', 'pipe', 'pipe'],
+			env: { ...process.env, PGAPPNAME: appName } });
 		let err = '';
 		child.stderr.on('data', (d) => { err += d; });
 		child.on('error', reject);
@@ -247,8 +248,16 @@ test('a deadlock with another session is retried inside the server: the save ans
 UPDATE entries SET title = title WHERE id = '${e.id}';
 SELECT pg_sleep(0.6);
 UPDATE entry_sections SET updated_at = updated_at WHERE entry_id = '${e.id}' AND section = 'readings';
-ROLLBACK;`);
-	await sleep(200);
+ROLLBACK;`, `${TAG}-deadlock`);
+	// Send the save once the other session holds the entry row (it sleeps then): on a loaded
+	// machine psql may take longer than any fixed delay to get there.
+	for (let i = 0; i < 200; i++) {
+		const [[n]] = psql(`SELECT count(*) FROM pg_stat_activity WHERE application_name = '${TAG}-deadlock'
+			AND query LIKE '%pg_sleep%' AND state = 'active'`);
+		if (n === '1')
+			break;
+		await sleep(10);
+	}
 	const rid = `${TAG}-deadlock-${randomUUID()}`;
 	res = await save(e.id, 'readings', readingsBody(2, 2), { ifMatch: res.json.etag, headers: { 'X-Request-Id': rid } });
 	await other;
