@@ -59,13 +59,13 @@ statement_for(int mask)
 {
 	struct db_stmt *st = &statements[mask];
 	char            where[1024] = "", *w = where;
-	const char     *rank = "ts_rank(e.search, qq.q)";
+	const char     *rank = "ts_rank(x.search, qq.q)";
 	int             n = 0;
 
 	if (st->sql != NULL)
 		return st;
 	if (mask & F_Q) {
-		w += sprintf(w, " AND e.search @@ qq.q");
+		w += sprintf(w, " AND x.search @@ qq.q");
 		n = 2;
 	}
 #define COND(bit, fmt)    \
@@ -107,8 +107,9 @@ statement_for(int mask)
 		    ? "WITH qq AS MATERIALIZED (SELECT q FROM (SELECT lb_search_query($1::text[],"
 		      " $2::text[]) AS q) x WHERE numnode(x.q) > 0) "
 		    : "",
-		(mask & F_Q) ? rank : "NULL", (mask & F_Q) ? ", qq" : "", where,
-		(mask & F_Q) ? "ts_rank(e.search, qq.q) DESC," : "", n + 1) < 0)
+		(mask & F_Q) ? rank : "NULL",
+		(mask & F_Q) ? " JOIN entry_search x ON x.entry_id = e.id, qq" : "", where,
+		(mask & F_Q) ? "ts_rank(x.search, qq.q) DESC," : "", n + 1) < 0)
 		abort();
 	return st;
 }

@@ -51,12 +51,18 @@ GRANT SELECT ON template_workflow TO logbook_app;
 GRANT INSERT, DELETE ON template_workflow TO logbook_app;
 
 -- ---- Full-text search ----------------------------------------------------------------------
--- entries.search: the title (weight A) and every section's text fields and text table cells
--- (weight D), with the 'simple' configuration (no stemming, no stop words: logbooks hold tag
--- numbers, codes and more than one language). entry_sections.search holds each section's part,
--- so that a save recomputes the entry's vector without reading the other sections' tables. The
--- save's own batch updates both (entry_store.c estore_search_save), in its transaction.
-ALTER TABLE entries ADD COLUMN search tsvector NOT NULL DEFAULT '';
+-- entry_search.search: an entry's title (weight A) and every section's text fields and text
+-- table cells (weight D), with the 'simple' configuration (no stemming, no stop words:
+-- logbooks hold tag numbers, codes and more than one language). A table of its own rather
+-- than a column of entries: a save already rewrites the entry's row once (section_claim()), and
+-- a second, GIN-indexed update of that wide, five-times-indexed row cost a fifth of the save.
+-- entry_sections.search holds each section's part, so that a save recomputes the entry's
+-- vector without reading the other sections' tables. The save's own batch updates both
+-- (entry_store.c estore_search_save), in its transaction, and only when the text changed.
+CREATE TABLE entry_search (
+	entry_id uuid PRIMARY KEY REFERENCES entries (id),
+	search   tsvector NOT NULL
+);
 ALTER TABLE entry_sections ADD COLUMN search tsvector NOT NULL DEFAULT '';
 
 CREATE AGGREGATE lb_tsvector_agg (tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '');
@@ -83,10 +89,13 @@ WITH defs AS (
 )
 UPDATE entry_sections s SET search = to_tsvector('simple', t.body)
 FROM texts t WHERE s.entry_id = t.entry_id AND s.section = t.section;
-UPDATE entries e SET search = setweight(to_tsvector('simple', e.title), 'A') ||
-	coalesce((SELECT lb_tsvector_agg(s.search ORDER BY s.section) FROM entry_sections s WHERE s.entry_id = e.id), '');
+INSERT INTO entry_search (entry_id, search)
+SELECT e.id, setweight(to_tsvector('simple', e.title), 'A') ||
+	coalesce((SELECT lb_tsvector_agg(s.search ORDER BY s.section) FROM entry_sections s WHERE s.entry_id = e.id), '')
+FROM entries e;
 
-CREATE INDEX entries_search ON entries USING gin (search);
+CREATE INDEX entry_search_search ON entry_search USING gin (search);
+GRANT SELECT, INSERT, UPDATE ON entry_search TO logbook_app;
 
 -- The tsquery of a parsed search (app/domain/search_query.c): kinds[i] is 'w' (a word: all its
 -- lexemes), 'p' (a prefix: the same, the last lexeme matching as a prefix) or 'x' (a quoted

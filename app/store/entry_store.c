@@ -10,13 +10,14 @@
 DB_STMT(stmt_create,
     "WITH v AS (SELECT template_key, version, definition FROM template_versions"
     "   WHERE template_key = $2 AND status = 'published'),"
-    " e AS (INSERT INTO entries (id, template_key, template_version, title, created_by, search)"
-    "   SELECT $1::uuid, template_key, version, $3, $4, setweight(to_tsvector('simple', $3), 'A')"
-    "   FROM v"
+    " e AS (INSERT INTO entries (id, template_key, template_version, title, created_by)"
+    "   SELECT $1::uuid, template_key, version, $3, $4 FROM v"
     "   ON CONFLICT (id) DO NOTHING RETURNING id, template_version),"
     " s AS (INSERT INTO entry_sections (entry_id, section, updated_by)"
     "   SELECT e.id, sec->>'key', $4 FROM e, v, json_array_elements(v.definition->'sections') sec"
-    "   RETURNING 1)"
+    "   RETURNING 1),"
+    " f AS (INSERT INTO entry_search (entry_id, search)"
+    "   SELECT e.id, setweight(to_tsvector('simple', $3), 'A') FROM e)"
     " SELECT e.template_version, (SELECT count(*) FROM s) FROM e");
 DB_STMT(stmt_create_why,
     "SELECT (SELECT archived FROM templates WHERE key = $2),"
@@ -48,16 +49,20 @@ struct db_stmt estore_history_insert = { "estore_history_insert",
 	" WHERE s.entry_id = $1::uuid AND s.section = $2",
 	0 };
 /* The section's searchable text, then the entry's vector from its title and every section's
- * part: in the save's own batch, so that search sees exactly what committed. section_claim()
- * has locked the entry's row already, so concurrent saves of one entry's sections take turns
- * and each sees the others' parts. */
+ * part: in the save's own batch, so that search sees exactly what committed, and only when the
+ * section's text changed (a save that changes numbers only writes nothing here).
+ * section_claim() has locked the entry's row already, so concurrent saves of one entry's
+ * sections take turns and each sees the others' parts. */
 struct db_stmt estore_search_save = { "estore_search_save",
 	"WITH s AS (UPDATE entry_sections SET search = to_tsvector('simple', $3)"
-	"   WHERE entry_id = $1::uuid AND section = $2 RETURNING entry_id, search)"
-	" UPDATE entries e SET search = setweight(to_tsvector('simple', e.title), 'A') ||"
+	"   WHERE entry_id = $1::uuid AND section = $2 AND search <> to_tsvector('simple', $3)"
+	"   RETURNING entry_id, search)"
+	" INSERT INTO entry_search (entry_id, search)"
+	" SELECT s.entry_id, setweight(to_tsvector('simple', e.title), 'A') ||"
 	"   coalesce((SELECT lb_tsvector_agg(x.search ORDER BY x.section) FROM entry_sections x"
 	"     WHERE x.entry_id = $1::uuid AND x.section <> $2), '') || s.search"
-	" FROM s WHERE e.id = s.entry_id",
+	" FROM s JOIN entries e ON e.id = s.entry_id"
+	" ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search",
 	0 };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",
