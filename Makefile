@@ -60,7 +60,7 @@ Q := @
 endif
 
 .PHONY: all sanitize deps run stop test unit integration bench install clean help format format-check \
-          fuzz fuzz-build fuzz-regress faults
+          fuzz fuzz-build fuzz-regress faults soak
 .DEFAULT_GOAL := all
 
 all: $(FCGI_BIN) $(CTL_BIN) $(EVENTPUB_BIN)
@@ -152,6 +152,12 @@ test: deps all
 faults: all
 	BUILD=$(BUILD) TEST_WORKERS=4 sh tests/integration/run.sh tests/faults/faults.test.mjs
 
+# A mixed load for DURATION seconds (tests/soak/): zero 5xx, flat memory and descriptors;
+# var/soak-report.md and var/soak-latency.png.
+DURATION ?= 60
+soak: deps all
+	BUILD=$(BUILD) TEST_WORKERS=4 DURATION=$(DURATION) sh tests/integration/run.sh tests/soak/soak.test.mjs
+
 $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 	@mkdir -p $(@D)
 	@echo "  CC      $@"
@@ -184,6 +190,8 @@ help:
 	@echo "make test       deps, build, unit tests, integration tests (own stack, stopped after)"
 	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
 	@echo "make bench      benchmarks against pgbench and a bare read baseline"
+	@echo "make faults     kill workers, crash PostgreSQL, exhaust connections, fill a disk under load"
+	@echo "make soak       DURATION=s of mixed load at 64 connections: no 5xx, flat memory"
 	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30) under ASan+UBSan"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 

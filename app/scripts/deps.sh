@@ -17,7 +17,7 @@ PACKAGES=(
 	libpq-dev libjson-c-dev libjwt-dev libssl-dev libcrypt-dev libcmocka-dev
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
-	clang-format clang
+	clang-format clang gnuplot-nox
 	# Debian's full nginx (not nginx-light) and the nchan module, which holds the Server-Sent
 	# Events streams of GET /api/v1/events/stream (nginx/logbook.conf.in loads it).
 	nginx libnginx-mod-nchan
