@@ -315,23 +315,19 @@ prune(int c)
 static int
 anchor(int c)
 {
-	char text[96], id[64];
-	int  len;
+	struct nchan_reply rep;
+	char               text[96], id[64];
+	int                len;
 
-	pub.ch[c].expected = 0;
 	pub.ch[c].lost = 0;
 	if (forget_channel(c) != 0)
 		return -1;
 	len = snprintf(text, sizeof(text), ": logbook events after seq %lld\n", pub.last_seq);
+	/* nchan keeps what it has: count on from what it holds now. */
 	pub.ch[c].expected = 0;
-	/* nchan keeps what it has; count from what it reports after this publish. */
-	{
-		struct nchan_reply rep;
-
-		if (nchan_request("GET", channel_names[c], NULL, 0, &rep) == 0 &&
-		    rep.status == 200 && rep.messages > 0)
-			pub.ch[c].expected = rep.messages < ES_BUFFER ? rep.messages : ES_BUFFER;
-	}
+	if (nchan_request("GET", channel_names[c], NULL, 0, &rep) == 0 && rep.status == 200 &&
+	    rep.messages > 0)
+		pub.ch[c].expected = rep.messages < ES_BUFFER ? rep.messages : ES_BUFFER;
 	if (publish(c, text, (size_t)len, id) != 0)
 		return -1;
 	pub.ch[c].lost = 0;
