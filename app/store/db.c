@@ -83,13 +83,45 @@ check(struct request *r, PGresult *res, const char *what)
 	return NULL;
 }
 
+/* Runs st alone, or with the request's pending preflight in the same round trip. */
+static PGresult *
+exec_with_preflight(
+    struct request *r, struct db_stmt *st, const char *sql, int nparams, const char *const *values)
+{
+	struct db_batch b;
+
+	db_batch_init(&b, r->arena);
+	if (st != NULL)
+		db_batch_add(&b, st, nparams, values);
+	else
+		db_batch_add_sql(&b, sql, nparams, values);
+	return db_batch_run(r, &b) == 0 ? b.res[0] : NULL;
+}
+
+int
+db_preflight_flush(struct request *r)
+{
+	struct db_stmt *st = r->preflight;
+
+	if (st == NULL)
+		return 0;
+	r->preflight = NULL;
+	return db_exec(r, st, r->preflight_nparams, r->preflight_values) != NULL ? 0 : -1;
+}
+
 PGresult *
 db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values)
 {
 	struct db *db = &r->app->db;
 
+	if (r->preflight != NULL)
+		return exec_with_preflight(r, st, NULL, nparams, values);
 	if (db_ensure(r) != 0)
 		return NULL;
+	if (db->unprepared)
+		return check(r,
+		    PQexecParams(db->conn, st->sql, nparams, NULL, values, NULL, NULL, 0),
+		    st->name);
 	if (st->epoch != db->epoch) {
 		PGresult *res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
 
@@ -106,7 +138,11 @@ db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *
 {
 	struct db *db = &r->app->db;
 
-	if (db_ensure(r) != 0)
+	/* BEGIN and parameterised statements go out with the preflight; other dynamic SQL may
+	 * hold several statements, which only the simple protocol runs: the preflight first. */
+	if (r->preflight != NULL && (nparams > 0 || strncmp(sql, "BEGIN", 5) == 0))
+		return exec_with_preflight(r, NULL, sql, nparams, values);
+	if (db_preflight_flush(r) != 0 || db_ensure(r) != 0)
 		return NULL;
 	if (nparams == 0)
 		return check(r, PQexec(db->conn, sql), "sql");
@@ -156,8 +192,8 @@ pipeline_result(PGconn *conn)
 	return res;
 }
 
-int
-db_batch_run(struct request *r, struct db_batch *b)
+static int
+batch_run(struct request *r, struct db_batch *b)
 {
 	struct db *db = &r->app->db;
 	PGconn    *conn;
@@ -175,6 +211,12 @@ db_batch_run(struct request *r, struct db_batch *b)
 	for (i = 0; i < b->n; i++) {
 		struct db_batch_item *it = &b->items[i];
 
+		if (it->st != NULL && db->unprepared) {
+			if (!PQsendQueryParams(
+				conn, it->st->sql, it->nparams, NULL, it->values, NULL, NULL, 0))
+				break;
+			continue;
+		}
 		if (it->st != NULL && it->st->epoch != db->epoch) {
 			sent = PQsendPrepare(conn, it->st->name, it->st->sql, 0, NULL);
 			prepared[i] = 1;
@@ -193,7 +235,7 @@ db_batch_run(struct request *r, struct db_batch *b)
 		/* Sending failed: the connection is gone. Give up on it; the next request reconnects. */
 		PQfinish(conn);
 		db->conn = NULL;
-		for (i = 0; i < b->n; i++)
+		for (i = 0; i < b->n && !db->unprepared; i++)
 			if (b->items[i].st != NULL)
 				b->items[i].st->epoch = 0;
 		return PROBLEM(r, 503, "database-unavailable",
@@ -243,6 +285,73 @@ db_batch_run(struct request *r, struct db_batch *b)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+starts_transaction(const struct db_batch_item *it)
+{
+	const char *sql = it->st != NULL ? it->st->sql : it->sql;
+
+	return sql != NULL && strncmp(sql, "BEGIN", 5) == 0;
+}
+
+int
+db_batch_run(struct request *r, struct db_batch *b)
+{
+	struct db_batch_item pre;
+	int                  at, rc, n;
+
+	if (r->preflight == NULL || b->n == 0)
+		return batch_run(r, b);
+	/* The preflight goes first, or right after a BEGIN: BEGIN ISOLATION LEVEL must be the
+	 * transaction's first statement. A preflight that fails aborts the rest of the pipeline,
+	 * so nothing of the request runs. Its result is taken out again: indexes stay the same. */
+	pre =
+	    (struct db_batch_item){ r->preflight, NULL, r->preflight_nparams, r->preflight_values };
+	r->preflight = NULL;
+	at = starts_transaction(&b->items[0]) ? 1 : 0;
+	db_batch_add(b, NULL, 0, NULL);
+	memmove(&b->items[at + 1], &b->items[at], (size_t)(b->n - 1 - at) * sizeof(*b->items));
+	b->items[at] = pre;
+	b->res = NULL;
+	rc = batch_run(r, b);
+	n = b->n;
+	memmove(&b->items[at], &b->items[at + 1], (size_t)(n - 1 - at) * sizeof(*b->items));
+	if (b->res != NULL)
+		memmove(&b->res[at], &b->res[at + 1], (size_t)(n - at) * sizeof(*b->res));
+	b->n = n - 1;
+	return rc;
+}
+
+int
+db_owner_begin(struct request *r)
+{
+	struct app *app = r->app;
+	struct db   owner;
+
+	memset(&owner, 0, sizeof(owner));
+	owner.conninfo = app->cfg.db_migrate_conninfo;
+	owner.statement_timeout_ms = app->db.statement_timeout_ms;
+	owner.unprepared = 1;
+	if (db_connect(&owner) != 0)
+		return PROBLEM(
+		    r, 503, "database-unavailable", "the database is not reachable; retry later");
+	app->db_saved = app->db;
+	app->db = owner;
+	return 0;
+}
+
+void
+db_owner_end(struct request *r)
+{
+	struct app *app = r->app;
+
+	if (!app->db.unprepared)
+		return;
+	db_rollback(&app->db);
+	db_close(&app->db);
+	app->db = app->db_saved;
+	memset(&app->db_saved, 0, sizeof(app->db_saved));
 }
 
 int

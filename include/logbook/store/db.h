@@ -28,6 +28,7 @@ struct db {
 	const char *conninfo;
 	unsigned    epoch; /* bumped on each successful (re)connect */
 	long        statement_timeout_ms;
+	int         unprepared; /* 1: statements run unnamed (PQexecParams), epochs untouched */
 };
 
 /* Connects (failure is not fatal: the worker answers 503 and retries on the next request).
@@ -35,12 +36,27 @@ struct db {
 int  db_open(struct db *db, const char *conninfo, long statement_timeout_ms);
 void db_close(struct db *db);
 
+/* For the rest of the request, r->app->db is a fresh connection as the schema owner
+ * (db_migrate_conninfo): template publishing creates and alters the generated tables, which
+ * the application's role may use but not own. Its statements run unnamed, so the app
+ * connection's prepared statements are left alone. db_owner_end rolls back what is still
+ * open, closes it and puts the application's connection back (harmless when not swapped).
+ * 0, or -1 with a 503. */
+int  db_owner_begin(struct request *r);
+void db_owner_end(struct request *r);
+
 /* Makes sure the connection is usable, reconnecting if it was lost. 0, or -1 with a 503. */
 int db_ensure(struct request *r);
 
 /* Runs a prepared statement with text parameters (NULL = SQL NULL). The result (tuples or
  * command OK) is the arena's; NULL on failure with the problem set. */
 PGresult *db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values);
+
+/* Sends the request's pending preflight (r->preflight) alone, when no statement has carried it
+ * yet. Every db_* call that talks to the database sends it first, in the same round trip where
+ * it can; dispatch calls this before it answers, so every request has it checked. 0, or -1
+ * with the problem set. */
+int db_preflight_flush(struct request *r);
 
 /* Runs dynamic SQL (DDL, generated statements) with text parameters; same contract. */
 PGresult *db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *values);
