@@ -409,8 +409,10 @@ publish_pending(void)
 	snprintf(after, sizeof(after), "%lld", pub.last_seq);
 	snprintf(limit, sizeof(limit), "%d", ES_BATCH);
 	res = PQexecParams(pub.db,
-	    "SELECT i.seq, i.object_type, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS
-	    " FROM audit_log WHERE seq > $1::bigint ORDER BY seq LIMIT $2::integer) i ORDER BY i.seq",
+	    "SELECT i.seq, i.object_type, row_to_json(i)::text, (SELECT row_to_json(r)::text FROM"
+	    " (SELECT " AUDIT_ITEM_COLUMNS_REDACTED " FROM audit_log WHERE seq = i.seq) r)"
+	    " FROM (SELECT " AUDIT_ITEM_COLUMNS " FROM audit_log WHERE seq > $1::bigint"
+	    " ORDER BY seq LIMIT $2::integer) i ORDER BY i.seq",
 	    2, NULL, v, NULL, NULL, 0);
 	if (!db_ok(res, "reading audit rows"))
 		return PQclear(res), -1;
@@ -430,11 +432,22 @@ publish_pending(void)
 			ok = 1;
 			pending_add(&ids, CH_ALL, seq, id);
 			if (is_public_type(PQgetvalue(res, i, 1))) {
-				if (publish(CH_PUBLIC, text, (size_t)tl, id) == 0 &&
+				/* Everyone else reads the item as GET /api/v1/events shows it to
+				 * them: without client_ip, user_agent and roles. */
+				const char *red = PQgetvalue(res, i, 3);
+				size_t      rl = strlen(red) + 48;
+				char       *rt = malloc(rl);
+				int         rtl;
+
+				if (rt == NULL)
+					abort();
+				rtl = snprintf(rt, rl, "id: %lld\ndata: %s\n", seq, red);
+				if (publish(CH_PUBLIC, rt, (size_t)rtl, id) == 0 &&
 				    nchan_id_plain(id))
 					pending_add(&ids, CH_PUBLIC, seq, id);
 				else
 					ok = 0;
+				free(rt);
 			}
 		}
 		free(text);

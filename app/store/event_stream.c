@@ -29,12 +29,14 @@ DB_STMT(stmt_es_resume_public, ES_RESUME_SQL(" AND a.object_type IN " AUDIT_PUBL
 DB_STMT(stmt_es_after_all, ES_RESUME_AFTER_SQL(""));
 DB_STMT(stmt_es_after_public, ES_RESUME_AFTER_SQL(" AND a.object_type IN " AUDIT_PUBLIC_TYPES));
 
-#define ES_CATCH_UP_SQL(visible)                                                     \
-	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS        \
+/* The item as GET /api/v1/events shows it to the channel's readers (redacted for public). */
+#define ES_CATCH_UP_SQL(columns, visible)                                            \
+	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " columns                   \
 	" FROM audit_log WHERE seq > $1::bigint" visible " ORDER BY seq LIMIT $2) i" \
 	" ORDER BY i.seq"
-DB_STMT(stmt_es_catch_up_all, ES_CATCH_UP_SQL(""));
-DB_STMT(stmt_es_catch_up_public, ES_CATCH_UP_SQL(" AND object_type IN " AUDIT_PUBLIC_TYPES));
+DB_STMT(stmt_es_catch_up_all, ES_CATCH_UP_SQL(AUDIT_ITEM_COLUMNS, ""));
+DB_STMT(stmt_es_catch_up_public,
+    ES_CATCH_UP_SQL(AUDIT_ITEM_COLUMNS_REDACTED, " AND object_type IN " AUDIT_PUBLIC_TYPES));
 
 static bool
 is_public(const char *channel)
