@@ -42,7 +42,7 @@ else
 Q := @
 endif
 
-.PHONY: all sanitize deps run stop test unit integration bench install clean help format
+.PHONY: all web sanitize deps run stop test unit integration e2e bench install clean help format
 .DEFAULT_GOAL := all
 
 all: $(FCGI_BIN) $(CTL_BIN)
@@ -82,6 +82,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogbook.a
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) -Iapp $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# The web app: nginx/app/ copied to $(BUILD)/web with content-hashed asset paths.
+WEB_SRC   := $(shell find nginx/app -type f 2>/dev/null)
+$(BUILD)/web/index.html: $(WEB_SRC) nginx/build-app.sh
+	$(Q)sh nginx/build-app.sh $(BUILD)/web
+
+web: $(BUILD)/web/index.html
+
 sanitize:
 	$(MAKE) SAN=1 test
 
@@ -91,7 +98,7 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-run: deps all
+run: deps all web
 	BUILD=$(BUILD) sh app/scripts/stack.sh start
 
 stop:

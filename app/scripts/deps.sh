@@ -18,9 +18,12 @@ PACKAGES=(
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
 )
-# Browser tests (later): npm, chromium and playwright-core go here, e.g.
-#   PACKAGES+=(npm chromium)
-# and playwright-core is installed by the browser test's own setup (npm ci in tests/e2e).
+# Browser tests (tests/e2e): Debian's chromium, driven headless by playwright-core, which the
+# test's own setup installs with `npm ci` in tests/e2e. Fonts so that screenshots show text.
+PACKAGES+=(chromium fonts-dejavu-core)
+# npm: Debian's package, unless the installed nodejs already brings its own npm (NodeSource's
+# nodejs provides and conflicts with the npm package).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 # Either nginx flavour serves us; keep whichever is already installed.
 NGINX_PACKAGES=(nginx-light nginx)

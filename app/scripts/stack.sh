@@ -42,7 +42,8 @@ NGINX=/usr/sbin/nginx
 FCGI_BIN=$BUILD_DIR/logbook-fcgi
 CTL_BIN=$BUILD_DIR/logbookctl
 NGINX_TEMPLATE=$REPO_ROOT/nginx/logbook.conf.in
-WEB_ROOT=$REPO_ROOT/app/web
+# The web app as nginx/build-app.sh builds it (make web); Nginx serves it at /.
+WEB_ROOT=$BUILD_DIR/web
 
 SERVICE_USER=logbook
 ADMIN_ROLES=admin,designer,author,reviewer,approver,auditor
@@ -385,6 +386,7 @@ nginx_render() {
 	# A little above the worker's cap: bodies between the two get the worker's 413.
 	body_cap=$(( (max + 65536 + 1023) / 1024 ))k
 	mkdir -p "$NGINX_DIR/tmp"
+	cp "$REPO_ROOT/nginx/app-headers.conf" "$NGINX_DIR/app-headers.conf"
 	sed -e "s|@USER_LINE@|$(sed_escape "$user_line")|g" \
 		-e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
 		-e "s|@HTTP_PORT@|$HTTP_PORT|g" \
