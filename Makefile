@@ -1,5 +1,6 @@
 # Logbook — build, run and test. `make help` lists the targets.
-# Sources are found by wildcard: a new app/**/*.c or tests/unit/test_*.c needs no edit here.
+# Sources are found by wildcard: a new app/<layer>/*.c or tests/unit/<layer>/test_*.c needs no
+# edit here. tests/unit/ mirrors app/, include/logbook/ mirrors app/.
 
 PREFIX    ?= /usr/local
 DESTDIR   ?=
@@ -21,16 +22,19 @@ CFLAGS    += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wforma
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 LDLIBS    += -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
-# Everything under app/ except the two entry points forms the library both binaries
-# and every unit test link against.
-APP_SRC   := $(filter-out app/main.c app/ctl/%,$(wildcard app/*.c app/*/*.c))
+# Everything under app/ except the programs' own folders (worker, ctl) forms the library both
+# binaries and every unit test link against.
+APP_SRC   := $(filter-out app/worker/% app/ctl/%,$(wildcard app/*/*.c))
+WORKER_SRC:= $(wildcard app/worker/*.c)
 CTL_SRC   := $(wildcard app/ctl/*.c)
 MIGRATIONS:= $(sort $(wildcard app/migrations/*.sql))
 GEN_SRC   := $(BUILD)/gen/migrations_data.c
 LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o \
              $(BUILD)/obj/gen/openapi_data.o
-UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_SRC  := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+FORMAT_SRC:= $(wildcard app/*/*.c include/logbook/*/*.h tests/unit/*/*.c tests/bench/*.c)
 
 FCGI_BIN  := $(BUILD)/logbook-fcgi
 CTL_BIN   := $(BUILD)/logbookctl
@@ -42,7 +46,7 @@ else
 Q := @
 endif
 
-.PHONY: all web sanitize deps run stop test unit integration e2e bench install clean help format
+.PHONY: all web sanitize deps run stop test unit integration e2e bench install clean help format format-check
 .DEFAULT_GOAL := all
 
 all: $(FCGI_BIN) $(CTL_BIN)
@@ -64,12 +68,12 @@ $(GEN_SRC): $(MIGRATIONS) app/scripts/embed-migrations.sh
 # So is the OpenAPI document that GET /api/v1/openapi.json serves.
 $(BUILD)/gen/openapi_data.c: app/openapi.json app/scripts/embed-file.sh
 	@mkdir -p $(@D)
-	$(Q)sh app/scripts/embed-file.sh openapi_document app/openapi.json logbook/openapi.h > $@.tmp && mv $@.tmp $@
+	$(Q)sh app/scripts/embed-file.sh openapi_document app/openapi.json logbook/http/openapi.h > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/liblogbook.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FCGI_BIN): $(BUILD)/obj/app/main.o $(BUILD)/liblogbook.a
+$(FCGI_BIN): $(WORKER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -108,6 +112,7 @@ integration: all
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
 test: deps all
+	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
@@ -127,7 +132,11 @@ install: all
 	install -m 0644 systemd/*.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
 
 format:
-	clang-format -i $(wildcard app/*.c app/*/*.c include/logbook/*.h include/logbook/*/*.h tests/unit/*.c)
+	clang-format -i $(FORMAT_SRC)
+
+# CI fails on code that is not in the house style (.clang-format).
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:
 	rm -rf build build-san

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/audit_verify.h"
-#include "logbook/ctl.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/store/audit_verify.h"
 
 int
 ctl_audit(struct config *cfg, int argc, char **argv)

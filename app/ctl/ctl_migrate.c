@@ -1,8 +1,8 @@
 /* ctl_migrate.c — `logbookctl migrate`: apply pending migrations as the schema owner. */
 #include <stdio.h>
 
-#include "logbook/ctl.h"
-#include "logbook/migrate.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/store/migrate.h"
 
 int
 ctl_migrate(struct config *cfg, int argc, char **argv)
@@ -24,6 +24,7 @@ ctl_migrate(struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "logbookctl: migration failed, nothing applied: %s", err);
 		return 1;
 	}
-	printf("schema at version %d (%d migration%s applied)\n", migrate_latest(), n, n == 1 ? "" : "s");
+	printf("schema at version %d (%d migration%s applied)\n", migrate_latest(), n,
+	    n == 1 ? "" : "s");
 	return 0;
 }

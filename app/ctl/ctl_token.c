@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "logbook/ctl.h"
-#include "logbook/jwt_auth.h"
-#include "logbook/roles.h"
+#include "logbook/auth/jwt.h"
+#include "logbook/auth/roles.h"
+#include "logbook/ctl/ctl.h"
 
 int
 ctl_token(struct config *cfg, int argc, char **argv)
@@ -31,7 +31,8 @@ ctl_token(struct config *cfg, int argc, char **argv)
 			break;
 	}
 	if (i != argc || sub == NULL || ttl <= 0) {
-		fprintf(stderr, "usage: logbookctl token --sub S [--name N] --roles r1,r2 [--ttl SECONDS]\n");
+		fprintf(stderr,
+		    "usage: logbookctl token --sub S [--name N] --roles r1,r2 [--ttl SECONDS]\n");
 		return 2;
 	}
 	if (roles_parse_list(roles_csv, &mask, &bad) != 0) {
@@ -40,13 +41,15 @@ ctl_token(struct config *cfg, int argc, char **argv)
 	}
 	copy = strdup(roles_csv);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL && n < JWT_MAX_ROLES;
-	    tok = strtok_r(NULL, ",", &save))
+	     tok = strtok_r(NULL, ",", &save))
 		roles[n++] = tok;
 	token = jwt_mint_token(&cfg->jwt, sub, name, roles, n, time(NULL), ttl);
 	free(copy);
 	if (token == NULL) {
-		fprintf(stderr, "logbookctl: cannot sign a token: no signing key configured "
-		    "(jwt_secret_file, or jwt_private_key_file for %s)\n", cfg->jwt_alg);
+		fprintf(stderr,
+		    "logbookctl: cannot sign a token: no signing key configured "
+		    "(jwt_secret_file, or jwt_private_key_file for %s)\n",
+		    cfg->jwt_alg);
 		return 1;
 	}
 	puts(token);

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/ctl.h"
-#include "logbook/password.h"
-#include "logbook/roles.h"
+#include "logbook/auth/password.h"
+#include "logbook/auth/roles.h"
+#include "logbook/ctl/ctl.h"
 
 static int
 read_password_file(const char *path, char *buf, size_t len)
@@ -101,7 +101,8 @@ ctl_user(struct config *cfg, int argc, char **argv)
 	PQfinish(conn);
 	return rc;
 usage:
-	fprintf(stderr, "usage: logbookctl user add NAME (--password P | --password-file F) "
+	fprintf(stderr,
+	    "usage: logbookctl user add NAME (--password P | --password-file F) "
 	    "[--name N] --roles r1,r2\n");
 	return 2;
 }

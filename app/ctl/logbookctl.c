@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/config.h"
-#include "logbook/ctl.h"
-#include "logbook/jwt_auth.h"
-#include "logbook/migrate.h"
+#include "logbook/auth/jwt.h"
+#include "logbook/core/config.h"
+#include "logbook/ctl/ctl.h"
+#include "logbook/store/migrate.h"
 
 static int
 ctl_check_config(struct config *cfg, int argc, char **argv)
@@ -23,10 +23,12 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "migrate", ctl_migrate, "migrate                      apply pending schema migrations" },
-	{ "user", ctl_user, "user add NAME (--password P | --password-file F) [--name N] --roles r1,r2" },
+	{ "user", ctl_user,
+	    "user add NAME (--password P | --password-file F) [--name N] --roles r1,r2" },
 	{ "token", ctl_token, "token --sub S [--name N] --roles r1,r2 [--ttl SECONDS]" },
 	{ "audit", ctl_audit, "audit verify                 recompute the whole audit hash chain" },
-	{ "check-config", ctl_check_config, "check-config                 load and check the settings" },
+	{ "check-config", ctl_check_config,
+	    "check-config                 load and check the settings" },
 	{ NULL, NULL, NULL },
 };
 
@@ -38,7 +40,8 @@ usage(void)
 	fprintf(stderr, "usage: logbookctl [-c logbook.conf] COMMAND ...\n");
 	for (i = 0; commands[i].name != NULL; i++)
 		fprintf(stderr, "  logbookctl %s\n", commands[i].usage);
-	fprintf(stderr, "The settings file is -c, else $LOGBOOK_CONFIG, else %s.\n", CONFIG_DEFAULT_PATH);
+	fprintf(stderr, "The settings file is -c, else $LOGBOOK_CONFIG, else %s.\n",
+	    CONFIG_DEFAULT_PATH);
 	return 2;
 }
 
@@ -48,7 +51,8 @@ ctl_connect(const char *conninfo)
 	PGconn *conn = PQconnectdb(conninfo);
 
 	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "logbookctl: cannot connect to the database: %s", PQerrorMessage(conn));
+		fprintf(
+		    stderr, "logbookctl: cannot connect to the database: %s", PQerrorMessage(conn));
 		PQfinish(conn);
 		return NULL;
 	}

@@ -1,9 +1,9 @@
 /* csv.c — RFC 4180 records; see csv.h. */
+#include "logbook/domain/csv.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "logbook/domain/csv.h"
 
 /* Makes room for n more bytes. */
 static int

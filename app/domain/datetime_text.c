@@ -1,8 +1,8 @@
 /* datetime_text.c — RFC 3339-style date/time parsing and normalization; see datetime_text.h. */
+#include "logbook/domain/datetime_text.h"
+
 #include <stdio.h>
 #include <string.h>
-
-#include "logbook/domain/datetime_text.h"
 
 #define USEC_PER_SEC 1000000LL
 #define SEC_PER_DAY  86400LL
@@ -195,7 +195,8 @@ dt_parse_datetime(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord
 		n = (size_t)snprintf(out, DT_TEXT_MAX, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d,
 		    (int)(tod / 3600), (int)(tod / 60 % 60), (int)(tod % 60));
 		if (used > 8) /* ".f" as written */
-			n += (size_t)snprintf(out + n, DT_TEXT_MAX - n, "%.*s", (int)(used - 8), s + 11 + 8);
+			n += (size_t)snprintf(
+			    out + n, DT_TEXT_MAX - n, "%.*s", (int)(used - 8), s + 11 + 8);
 		out[n++] = 'Z';
 		out[n] = '\0';
 	}

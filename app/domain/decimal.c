@@ -1,8 +1,8 @@
 /* decimal.c — exact decimal text: parse, normalize, compare; see decimal.h. */
+#include "logbook/domain/decimal.h"
+
 #include <stdbool.h>
 #include <string.h>
-
-#include "logbook/domain/decimal.h"
 
 /* Exponents beyond this cannot give an accepted value except for zero; clamping keeps the
  * arithmetic below in range whatever the input says. */
@@ -21,7 +21,7 @@ decimal_normalize(const char *s, size_t len, enum decimal_grammar g, char out[DE
 	size_t      i = 0, ni = 0, nf = 0, n, fz, k;
 	bool        negative = false, zero;
 	int64_t     exponent = 0, point, scale, int_digits, pos;
-	char        *o = out;
+	char       *o = out;
 
 	out[0] = '\0';
 	if (i < len && s[i] == '-') {
@@ -48,7 +48,7 @@ decimal_normalize(const char *s, size_t len, enum decimal_grammar g, char out[DE
 			return DECIMAL_SYNTAX;
 	}
 	if (g == DECIMAL_JSON_NUMBER && i < len && (s[i] == 'e' || s[i] == 'E')) {
-		bool exp_negative = false;
+		bool   exp_negative = false;
 		size_t ne = 0;
 
 		i++;
@@ -70,7 +70,7 @@ decimal_normalize(const char *s, size_t len, enum decimal_grammar g, char out[DE
 	/* View the digits as one string d = int digits then fraction digits; the point sits
 	 * after `point` of them (point may lie outside 0..n once the exponent moved it). */
 	n = ni + nf;
-#define DIGIT_AT(j) ((j) < ni ? digits_int[(j)] : digits_frac[(j) - ni])
+#define DIGIT_AT(j) ((j) < ni ? digits_int[(j)] : digits_frac[(j)-ni])
 	for (fz = 0; fz < n && DIGIT_AT(fz) == '0'; fz++)
 		continue;
 	zero = fz == n;

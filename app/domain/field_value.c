@@ -1,12 +1,13 @@
 /* field_value.c — validate and normalize one value against a field; see field_value.h. */
+#include "logbook/domain/field_value.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/datetime_text.h"
 #include "logbook/domain/decimal.h"
-#include "logbook/domain/field_value.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/pattern.h"
 #include "logbook/domain/utf8.h"
@@ -27,8 +28,8 @@ static const char *const type_message[FIELD_TYPE_COUNT] = {
 };
 
 int
-json_string_clean(json_object *value, const struct vpath *p, struct verr_list *errs,
-    const char **s, size_t *len)
+json_string_clean(
+    json_object *value, const struct vpath *p, struct verr_list *errs, const char **s, size_t *len)
 {
 	*s = json_object_get_string(value);
 	*len = (size_t)json_object_get_string_len(value);
@@ -233,8 +234,8 @@ check_bounds(const struct tpl_field *f, const char *text, int64_t ord, const str
 }
 
 static int
-check_text(const struct tpl_field *f, json_object *v, const struct vpath *p,
-    struct verr_list *errs, const char **out)
+check_text(const struct tpl_field *f, json_object *v, const struct vpath *p, struct verr_list *errs,
+    const char **out)
 {
 	const char *s;
 	size_t      len, cps;
@@ -389,8 +390,8 @@ check_multichoice(const struct tpl_field *f, json_object *v, const struct vpath 
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf[len++] = ',';
-		len += put_array_element(buf + len,
-		    json_object_get_string(json_object_array_get_idx(v, i)));
+		len += put_array_element(
+		    buf + len, json_object_get_string(json_object_array_get_idx(v, i)));
 	}
 	buf[len++] = '}';
 	buf[len] = '\0';

@@ -1,11 +1,12 @@
 /* json_number.c — keep JSON number text exact under json-c 0.16; see json_number.h. */
+#include "logbook/domain/json_number.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "logbook/domain/decimal.h"
-#include "logbook/domain/json_number.h"
 
 const char *
 json_number_text(json_object *obj)
@@ -99,8 +100,8 @@ protect_integers(const char *text, size_t len, size_t *outlen)
 }
 
 json_object *
-json_number_parse(const char *text, size_t len, int max_depth, int flags,
-    enum json_tokener_error *err)
+json_number_parse(
+    const char *text, size_t len, int max_depth, int flags, enum json_tokener_error *err)
 {
 	struct json_tokener *tok = NULL;
 	json_object         *obj = NULL;

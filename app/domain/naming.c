@@ -1,9 +1,10 @@
 /* naming.c — physical names from keys; see naming.h. */
+#include "logbook/domain/naming.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
-#include "logbook/domain/naming.h"
+#include "logbook/core/arena.h"
 
 uint32_t
 naming_fnv1a32(const char *s)

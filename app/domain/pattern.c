@@ -1,9 +1,10 @@
 /* pattern.c — safe compilation of anchored POSIX ERE field patterns; see pattern.h. */
+#include "logbook/domain/pattern.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "logbook/domain/pattern.h"
 #include "logbook/domain/template_def.h"
 
 #define DEPTH_MAX 32
@@ -131,7 +132,8 @@ pattern_scan(const char *p)
 			}
 			/* The atom is repeated count times: add count - 1 more copies. */
 			if (count > 1)
-				total[depth] = sat_add(total[depth], sat_mul(last[depth], count - 1));
+				total[depth] =
+				    sat_add(total[depth], sat_mul(last[depth], count - 1));
 			last[depth] = sat_mul(last[depth], count > 0 ? count : 1);
 			p = q;
 			break;

@@ -1,8 +1,9 @@
 /* phys_schema.c — fold published definitions into the PostgreSQL shape; see phys_schema.h. */
+#include "logbook/domain/phys_schema.h"
+
 #include <string.h>
 
-#include "logbook/arena.h"
-#include "logbook/domain/phys_schema.h"
+#include "logbook/core/arena.h"
 
 static const char *const col_type_names[COL_TYPE_COUNT] = {
 	[COL_TEXT] = "text",
@@ -112,9 +113,9 @@ column_from_field(struct arena *a, const struct tpl_field *f, size_t index, stru
 
 /* Applies one section or table (fields[0..n)) to the table named name in out. */
 static void
-apply_table(struct arena *a, struct phys_schema *out, const char *name,
-    const struct tpl_section *s, size_t section_index, const struct tpl_table *t,
-    size_t table_index, const struct tpl_field *fields, size_t n)
+apply_table(struct arena *a, struct phys_schema *out, const char *name, const struct tpl_section *s,
+    size_t section_index, const struct tpl_table *t, size_t table_index,
+    const struct tpl_field *fields, size_t n)
 {
 	struct phys_table  *tab = (struct phys_table *)phys_schema_table(out, name);
 	struct phys_column *cols;

@@ -1,15 +1,16 @@
 /* schema_plan.c — diff the published PostgreSQL shape with a new definition into ordered DDL
  * operations with conflict queries; see schema_plan.h. */
+#include "logbook/domain/schema_plan.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/field_value.h"
 #include "logbook/domain/naming.h"
 #include "logbook/domain/phys_schema.h"
-#include "logbook/domain/schema_plan.h"
 
 static const char *const op_kind_names[PLAN_OP_KIND_COUNT] = {
 	[PLAN_CREATE_SCHEMA] = "create_schema",
@@ -72,8 +73,7 @@ sql_put(struct sql *s, const char *text)
 	s->len += n;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-sql_putf(struct sql *s, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) sql_putf(struct sql *s, const char *fmt, ...)
 {
 	va_list ap;
 	int     n;
@@ -155,8 +155,8 @@ where_of(struct planner *pl, const struct phys_table *t)
 
 /* Appends an operation; ddl and conflict (may be NULL) are consumed. */
 static void
-add_op(struct planner *pl, enum plan_op_kind kind, const struct phys_table *t,
-    const char *column, const char *description, struct sql *ddl, struct sql *conflict)
+add_op(struct planner *pl, enum plan_op_kind kind, const struct phys_table *t, const char *column,
+    const char *description, struct sql *ddl, struct sql *conflict)
 {
 	struct plan_op *op;
 
@@ -219,8 +219,8 @@ sql_type(enum field_type ft)
 
 /* Writes the CHECK condition of kind k over the value expression v. */
 static void
-put_check_expr(struct sql *s, enum check_kind k, const struct phys_check *c, enum field_type ft,
-    const char *v)
+put_check_expr(
+    struct sql *s, enum check_kind k, const struct phys_check *c, enum field_type ft, const char *v)
 {
 	size_t i;
 
@@ -347,8 +347,8 @@ put_unconvertible(struct sql *s, const char *c, enum col_type from, enum col_typ
 /* Writes the value of c as the new type, NULL where it does not convert: what checks on
  * the new column will see, computed from the column as it is now. */
 static char *
-converted_value(struct planner *pl, const char *c, enum conversion conv, enum col_type from,
-    enum col_type to)
+converted_value(
+    struct planner *pl, const char *c, enum conversion conv, enum col_type from, enum col_type to)
 {
 	struct sql s;
 
@@ -465,8 +465,8 @@ plan_create_table(struct planner *pl, const struct phys_table *t, const char *pa
 }
 
 static void
-plan_add_column(struct planner *pl, const struct phys_table *t, const struct phys_column *c,
-    const char *qc)
+plan_add_column(
+    struct planner *pl, const struct phys_table *t, const struct phys_column *c, const char *qc)
 {
 	struct sql s, conflict, *cp = NULL;
 	int        k;
@@ -480,8 +480,9 @@ plan_add_column(struct planner *pl, const struct phys_table *t, const struct phy
 		cp = &conflict;
 	}
 	add_op(pl, PLAN_ADD_COLUMN, t, c->name,
-	    arena_printf(pl->a, "add column %s %s to %s", c->name, sql_type(c->ftype),
-	    where_of(pl, t)), &s, cp);
+	    arena_printf(
+		pl->a, "add column %s %s to %s", c->name, sql_type(c->ftype), where_of(pl, t)),
+	    &s, cp);
 	/* Existing rows hold NULL or the default, which the field's own checks accept. */
 	for (k = 0; k < CHECK_KIND_COUNT; k++) {
 		if (!c->checks[k].set)
@@ -492,7 +493,8 @@ plan_add_column(struct planner *pl, const struct phys_table *t, const struct phy
 		put_constraint(&s, pl, c, (enum check_kind)k, qc);
 		add_op(pl, PLAN_ADD_CHECK, t, c->name,
 		    arena_printf(pl->a, "add check %s on column %s of %s", check_kind_name(k),
-		    c->name, where_of(pl, t)), &s, NULL);
+			c->name, where_of(pl, t)),
+		    &s, NULL);
 	}
 }
 
@@ -562,15 +564,16 @@ plan_change_column(struct planner *pl, const struct phys_table *t, const struct 
 		sql_ident(&s, naming_check(pl->a, co->name, check_kind_name(k)));
 		add_op(pl, PLAN_DROP_CHECK, t, co->name,
 		    arena_printf(pl->a, "drop check %s on column %s of %s", check_kind_name(k),
-		    co->name, where), &s, NULL);
+			co->name, where),
+		    &s, NULL);
 	}
 	if (co->default_text != NULL && (cn->default_text == NULL || type_change)) {
 		sql_init(&s, pl->q);
 		alter_table(&s, pl, t);
 		sql_putf(&s, "ALTER COLUMN %s DROP DEFAULT", qc);
 		add_op(pl, PLAN_DROP_DEFAULT, t, co->name,
-		    arena_printf(pl->a, "drop the default of column %s of %s", co->name, where),
-		    &s, NULL);
+		    arena_printf(pl->a, "drop the default of column %s of %s", co->name, where), &s,
+		    NULL);
 	}
 	if (type_change) {
 		struct sql *cp = NULL;
@@ -587,17 +590,19 @@ plan_change_column(struct planner *pl, const struct phys_table *t, const struct 
 		}
 		add_op(pl, PLAN_ALTER_TYPE, t, co->name,
 		    arena_printf(pl->a, "change column %s of %s from %s to %s", co->name, where,
-		    col_type_sql(from), col_type_sql(to)), &s, cp);
+			col_type_sql(from), col_type_sql(to)),
+		    &s, cp);
 	}
-	if (cn->default_text != NULL && (type_change || co->default_text == NULL ||
-	    strcmp(co->default_text, cn->default_text) != 0)) {
+	if (cn->default_text != NULL &&
+	    (type_change || co->default_text == NULL ||
+		strcmp(co->default_text, cn->default_text) != 0)) {
 		sql_init(&s, pl->q);
 		alter_table(&s, pl, t);
 		sql_putf(&s, "ALTER COLUMN %s SET DEFAULT ", qc);
 		sql_literal(&s, cn->default_text, col_type_sql(to));
 		add_op(pl, PLAN_SET_DEFAULT, t, co->name,
-		    arena_printf(pl->a, "set the default of column %s of %s", co->name, where),
-		    &s, NULL);
+		    arena_printf(pl->a, "set the default of column %s of %s", co->name, where), &s,
+		    NULL);
 	}
 	if (co->not_null != cn->not_null) {
 		struct sql *cp = NULL;
@@ -611,9 +616,10 @@ plan_change_column(struct planner *pl, const struct phys_table *t, const struct 
 			cp = &conflict;
 		}
 		add_op(pl, cn->not_null ? PLAN_SET_NOT_NULL : PLAN_DROP_NOT_NULL, t, co->name,
-		    arena_printf(pl->a, cn->not_null ?
-		    "make column %s of %s NOT NULL (required)" :
-		    "make column %s of %s nullable (no longer required)", co->name, where),
+		    arena_printf(pl->a,
+			cn->not_null ? "make column %s of %s NOT NULL (required)"
+				     : "make column %s of %s nullable (no longer required)",
+			co->name, where),
 		    &s, cp);
 	}
 	for (k = 0; k < CHECK_KIND_COUNT; k++) {
@@ -634,13 +640,15 @@ plan_change_column(struct planner *pl, const struct phys_table *t, const struct 
 			}
 			conflict_begin(&conflict, pl, t);
 			sql_put(&conflict, " WHERE (");
-			put_check_expr(&conflict, (enum check_kind)k, &cn->checks[k], cn->ftype, value);
+			put_check_expr(
+			    &conflict, (enum check_kind)k, &cn->checks[k], cn->ftype, value);
 			sql_put(&conflict, ") IS FALSE");
 			cp = &conflict;
 		}
 		add_op(pl, PLAN_ADD_CHECK, t, cn->name,
 		    arena_printf(pl->a, "add check %s on column %s of %s", check_kind_name(k),
-		    cn->name, where), &s, cp);
+			cn->name, where),
+		    &s, cp);
 	}
 }
 
@@ -674,8 +682,8 @@ plan_table(struct planner *pl, const struct phys_schema *old, const struct phys_
 
 int
 schema_plan_build(const struct tpl_def *const *published, size_t npublished,
-    const struct tpl_def *next, const struct sql_quoter *q, struct arena *a,
-    struct verr_list *errs, struct schema_plan *out)
+    const struct tpl_def *next, const struct sql_quoter *q, struct arena *a, struct verr_list *errs,
+    struct schema_plan *out)
 {
 	struct phys_schema old = { 0 }, folded, new;
 	struct planner     pl = { 0 };
@@ -730,8 +738,8 @@ schema_plan_operations_json(const struct schema_plan *plan)
 		json_object_object_add(o, "kind", json_object_new_string(op_kind_names[op->kind]));
 		json_object_object_add(o, "description", json_object_new_string(op->description));
 		json_object_object_add(o, "sql", json_object_new_string(op->sql));
-		json_object_object_add(o, "checks_existing_rows",
-		    json_object_new_boolean(op->conflict_sql != NULL));
+		json_object_object_add(
+		    o, "checks_existing_rows", json_object_new_boolean(op->conflict_sql != NULL));
 		json_object_array_add(arr, o);
 	}
 	return arr;

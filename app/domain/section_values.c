@@ -1,9 +1,10 @@
 /* section_values.c — validate a section save body; see section_values.h. */
+#include "logbook/domain/section_values.h"
+
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/field_value.h"
-#include "logbook/domain/section_values.h"
 
 /* Validates obj's members against fields[0..n) into out[0..n); unknown members are
  * reported. Looking members up by field (hash lookups) keeps a row O(columns); the slow scan
@@ -17,16 +18,16 @@ check_object(const struct tpl_field *fields, size_t n, json_object *obj, const s
 
 	for (i = 0; i < n; i++) {
 		json_object *v = NULL;
-		bool         present = obj != NULL &&
-		    json_object_object_get_ex(obj, fields[i].key, &v);
+		bool present = obj != NULL && json_object_object_get_ex(obj, fields[i].key, &v);
 
 		matched += present;
-		if (field_value_check(&fields[i], v, present, VPATH_MEMBER(p, fields[i].key), errs,
-		    &out[i]) != 0)
+		if (field_value_check(
+			&fields[i], v, present, VPATH_MEMBER(p, fields[i].key), errs, &out[i]) != 0)
 			rc = -1;
 	}
 	if (obj != NULL && (size_t)json_object_object_length(obj) > matched) {
-		json_object_object_foreach(obj, name, value) {
+		json_object_object_foreach(obj, name, value)
+		{
 			(void)value;
 			for (i = 0; i < n; i++)
 				if (strcmp(fields[i].key, name) == 0)
@@ -85,8 +86,8 @@ table_rows_check(const struct tpl_table *t, json_object *rows, const struct vpat
 			rc = -1;
 			continue;
 		}
-		if (check_object(t->columns, t->ncolumns, row, rp, errs,
-		    out->cells + i * t->ncolumns) != 0)
+		if (check_object(
+			t->columns, t->ncolumns, row, rp, errs, out->cells + i * t->ncolumns) != 0)
 			rc = -1;
 	}
 	if (rc == 0)
@@ -109,10 +110,12 @@ section_values_check(const struct tpl_section *s, json_object *body, struct verr
 		verr_add(errs, NULL, "type", "must be an object");
 		return -1;
 	}
-	json_object_object_foreach(body, name, value) {
+	json_object_object_foreach(body, name, value)
+	{
 		(void)value;
 		if (strcmp(name, "data") != 0 && strcmp(name, "tables") != 0) {
-			verr_add(errs, VPATH_MEMBER(NULL, name), "unknown_member", "unknown member");
+			verr_add(
+			    errs, VPATH_MEMBER(NULL, name), "unknown_member", "unknown member");
 			rc = -1;
 		}
 	}
@@ -130,11 +133,12 @@ section_values_check(const struct tpl_section *s, json_object *body, struct verr
 		if (tables != NULL && json_object_object_get_ex(tables, s->tables[i].key, &rows))
 			matched++;
 		if (table_rows_check(&s->tables[i], rows, VPATH_MEMBER(tp, s->tables[i].key), errs,
-		    &out->tables[i]) != 0)
+			&out->tables[i]) != 0)
 			rc = -1;
 	}
 	if (tables != NULL && (size_t)json_object_object_length(tables) > matched) {
-		json_object_object_foreach(tables, table_name, rows) {
+		json_object_object_foreach(tables, table_name, rows)
+		{
 			(void)rows;
 			if (tpl_section_table(s, table_name) == NULL)
 				verr_add(errs, VPATH_MEMBER(tp, table_name), "unknown_member",

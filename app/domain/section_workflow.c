@@ -1,26 +1,31 @@
 /* section_workflow.c — the transition table; see section_workflow.h. */
+#include "logbook/domain/section_workflow.h"
+
 #include <ctype.h>
 #include <string.h>
 
-#include "logbook/domain/section_workflow.h"
-#include "logbook/roles.h"
+#include "logbook/auth/roles.h"
 
 static const char *const state_names[STATE_COUNT] = {
-	"draft", "submitted", "in_review", "approved", "rejected",
+	"draft",
+	"submitted",
+	"in_review",
+	"approved",
+	"rejected",
 };
 
 /* Reading this table is reading the workflow. */
 static const struct {
 	enum tpl_action    action;
 	enum section_state from, to;
-	bool               reviewing;    /* separation of duties applies */
+	bool               reviewing; /* separation of duties applies */
 	bool               new_revision;
 } transitions[] = {
-	{ TPL_ACTION_SUBMIT,       STATE_DRAFT,     STATE_SUBMITTED, false, false },
-	{ TPL_ACTION_START_REVIEW, STATE_SUBMITTED, STATE_IN_REVIEW, true,  false },
-	{ TPL_ACTION_APPROVE,      STATE_IN_REVIEW, STATE_APPROVED,  true,  false },
-	{ TPL_ACTION_REJECT,       STATE_IN_REVIEW, STATE_REJECTED,  true,  false },
-	{ TPL_ACTION_REOPEN,       STATE_REJECTED,  STATE_DRAFT,     false, true  },
+	{ TPL_ACTION_SUBMIT, STATE_DRAFT, STATE_SUBMITTED, false, false },
+	{ TPL_ACTION_START_REVIEW, STATE_SUBMITTED, STATE_IN_REVIEW, true, false },
+	{ TPL_ACTION_APPROVE, STATE_IN_REVIEW, STATE_APPROVED, true, false },
+	{ TPL_ACTION_REJECT, STATE_IN_REVIEW, STATE_REJECTED, true, false },
+	{ TPL_ACTION_REOPEN, STATE_REJECTED, STATE_DRAFT, false, true },
 };
 
 int

@@ -3,16 +3,17 @@
  * One pass over the document: every check that fails adds an error and parsing goes on with
  * the next member, so the designer sees all problems at once. Counts beyond a limit are
  * reported once and the surplus elements are not parsed (bounded work). */
+#include "logbook/domain/template_def.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/auth/roles.h"
 #include "logbook/domain/field_value.h"
 #include "logbook/domain/naming.h"
 #include "logbook/domain/pattern.h"
-#include "logbook/domain/template_def.h"
 #include "logbook/domain/utf8.h"
-#include "logbook/roles.h"
 
 struct parse {
 	struct tpl_def   *def;
@@ -134,10 +135,11 @@ member(json_object *obj, const char *name)
 }
 
 static void
-reject_unknown_members(struct parse *ps, json_object *obj, const struct vpath *p,
-    const char *const *known)
+reject_unknown_members(
+    struct parse *ps, json_object *obj, const struct vpath *p, const char *const *known)
 {
-	json_object_object_foreach(obj, name, value) {
+	json_object_object_foreach(obj, name, value)
+	{
 		const char *const *k;
 
 		(void)value;
@@ -145,7 +147,8 @@ reject_unknown_members(struct parse *ps, json_object *obj, const struct vpath *p
 			if (strcmp(*k, name) == 0)
 				break;
 		if (*k == NULL)
-			verr_add(ps->errs, VPATH_MEMBER(p, name), "unknown_member", "unknown member");
+			verr_add(
+			    ps->errs, VPATH_MEMBER(p, name), "unknown_member", "unknown member");
 	}
 }
 
@@ -207,8 +210,8 @@ read_key(struct parse *ps, json_object *obj, const struct vpath *up, const char 
 /* Reads an optional integer member in lo..hi. Returns 1 when read into *out, 0 when absent,
  * -1 after reporting a problem. */
 static int
-read_int(struct parse *ps, json_object *obj, const char *name, const struct vpath *up,
-    int64_t lo, int64_t hi, int32_t *out)
+read_int(struct parse *ps, json_object *obj, const char *name, const struct vpath *up, int64_t lo,
+    int64_t hi, int32_t *out)
 {
 	const struct vpath *p = VPATH_MEMBER(up, name);
 	json_object        *v = member(obj, name);
@@ -242,8 +245,8 @@ read_int(struct parse *ps, json_object *obj, const char *name, const struct vpat
 
 /* Reads an optional array member; *out NULL when absent. */
 static bool
-read_array(struct parse *ps, json_object *obj, const char *name, const struct vpath *up,
-    json_object **out)
+read_array(
+    struct parse *ps, json_object *obj, const char *name, const struct vpath *up, json_object **out)
 {
 	*out = member(obj, name);
 	if (*out == NULL || json_object_is_type(*out, json_type_array))
@@ -255,8 +258,8 @@ read_array(struct parse *ps, json_object *obj, const char *name, const struct vp
 
 /* Reports a count above max once, at p; returns how many elements to parse. */
 static size_t
-bounded_count(struct parse *ps, json_object *arr, size_t max, const struct vpath *p,
-    const char *what)
+bounded_count(
+    struct parse *ps, json_object *arr, size_t max, const struct vpath *p, const char *what)
 {
 	size_t n = arr != NULL ? json_object_array_length(arr) : 0;
 
@@ -369,16 +372,19 @@ read_pattern(struct parse *ps, struct tpl_field *f, json_object *obj, const stru
 
 /* Reports each constraint member the type does not take; returns the members it may read. */
 static unsigned
-check_applicable(struct parse *ps, const struct tpl_field *f, json_object *obj,
-    const struct vpath *up)
+check_applicable(
+    struct parse *ps, const struct tpl_field *f, json_object *obj, const struct vpath *up)
 {
 	static const struct {
 		const char *name;
 		unsigned    group;
 	} constraints[] = {
-		{ "min", TAKES_MIN_MAX }, { "max", TAKES_MIN_MAX },
-		{ "min_length", TAKES_LENGTH }, { "max_length", TAKES_LENGTH },
-		{ "pattern", TAKES_PATTERN }, { "choices", TAKES_CHOICES },
+		{ "min", TAKES_MIN_MAX },
+		{ "max", TAKES_MIN_MAX },
+		{ "min_length", TAKES_LENGTH },
+		{ "max_length", TAKES_LENGTH },
+		{ "pattern", TAKES_PATTERN },
+		{ "choices", TAKES_CHOICES },
 	};
 	unsigned takes = type_takes[f->type];
 
@@ -410,8 +416,8 @@ parse_field(struct parse *ps, json_object *obj, const struct vpath *p, struct tp
 		if (json_object_is_type(v, json_type_boolean))
 			f->required = json_object_get_boolean(v);
 		else
-			verr_add(ps->errs, VPATH_MEMBER(p, "required"), "type",
-			    "must be true or false");
+			verr_add(
+			    ps->errs, VPATH_MEMBER(p, "required"), "type", "must be true or false");
 	}
 	if (!read_string(ps, obj, "type", p, true, 64, &type_name) || type_name == NULL)
 		return;
@@ -582,7 +588,8 @@ parse_workflow(struct parse *ps, json_object *obj, const struct vpath *p)
 		ps->def->workflow[a] = actions[a].defaults;
 	if (obj == NULL || !expect_object(ps, obj, p))
 		return;
-	json_object_object_foreach(obj, name, roles) {
+	json_object_object_foreach(obj, name, roles)
+	{
 		const struct vpath *ap = VPATH_MEMBER(p, name);
 		int                 a = tpl_action_from_name(name);
 		unsigned            set = 0, bit;
@@ -630,8 +637,8 @@ parse_workflow(struct parse *ps, json_object *obj, const struct vpath *p)
 struct table_name {
 	const char *name;
 	const char *section_key, *table_key; /* table_key NULL for the section table */
-	size_t      section, table; /* table == SIZE_MAX for the section table itself */
-	size_t      order;          /* position in the document, to report the later one */
+	size_t      section, table;          /* table == SIZE_MAX for the section table itself */
+	size_t      order;                   /* position in the document, to report the later one */
 };
 
 /* Same keys give the same name: that is a `duplicate`, reported already. */
@@ -709,8 +716,10 @@ assign_physical_names(struct parse *ps)
 		if (first == NULL)
 			continue;
 		sp = VPATH_INDEX(VPATH_MEMBER(NULL, "sections"), t->section);
-		verr_add(ps->errs, t->table == SIZE_MAX ? VPATH_MEMBER(sp, "key") :
-		    VPATH_MEMBER(VPATH_INDEX(VPATH_MEMBER(sp, "tables"), t->table), "key"),
+		verr_add(ps->errs,
+		    t->table == SIZE_MAX
+			? VPATH_MEMBER(sp, "key")
+			: VPATH_MEMBER(VPATH_INDEX(VPATH_MEMBER(sp, "tables"), t->table), "key"),
 		    "collision", "table name %s is already used by %s", t->name,
 		    table_name_where(ps->errs->arena, first));
 	}

@@ -1,11 +1,12 @@
 /* verr.c — validation error lists and lazy JSON-style paths; see verr.h. */
+#include "logbook/domain/verr.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/utf8.h"
-#include "logbook/domain/verr.h"
 
 #define NAME_SHOWN_MAX 64
 
@@ -26,7 +27,7 @@ is_identifier(const char *s)
 		return false;
 	for (s++; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '_'))
+			(*s >= '0' && *s <= '9') || *s == '_'))
 			return false;
 	return true;
 }
@@ -58,7 +59,8 @@ render_quoted(char *buf, const char *name)
 			n += cl;
 			i += cl;
 		} else {
-			memcpy(buf + n, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that is not UTF-8 */
+			memcpy(
+			    buf + n, "\xef\xbf\xbd", 3); /* U+FFFD for a byte that is not UTF-8 */
 			n += 3;
 			i++;
 		}
@@ -98,7 +100,8 @@ vpath_render(struct arena *a, const struct vpath *p)
 			if (n > 0)
 				buf[n++] = '.';
 			if (len > NAME_SHOWN_MAX)
-				len = NAME_SHOWN_MAX; /* identifiers are ASCII: a byte cut is safe */
+				len =
+				    NAME_SHOWN_MAX; /* identifiers are ASCII: a byte cut is safe */
 			memcpy(buf + n, q->member, len);
 			n += len;
 		} else

@@ -1,20 +1,19 @@
 /* audit.c — /api/v1/audit: the trail for auditors (list, verify, export). */
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/audit_query.h"
-#include "logbook/audit_verify.h"
-#include "logbook/db.h"
+#include "logbook/core/json_util.h"
+#include "logbook/core/log.h"
 #include "logbook/domain/csv.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/log.h"
-#include "logbook/pagination.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/http/pagination.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/audit_query.h"
+#include "logbook/store/audit_verify.h"
+#include "logbook/store/db.h"
+#include "logbook/worker/app.h"
 
 /* Rows per FETCH of the export cursor: the most the worker holds at once. */
 #define EXPORT_BATCH "500"
@@ -117,7 +116,8 @@ handle_audit_verify(struct request *r)
 	body = json_object_new_object();
 	json_object_object_add(body, "ok", json_object_new_boolean(v.ok));
 	if (!v.ok) {
-		json_object_object_add(body, "first_bad_seq", json_object_new_int64(v.first_bad_seq));
+		json_object_object_add(
+		    body, "first_bad_seq", json_object_new_int64(v.first_bad_seq));
 		json_object_object_add(body, "reason", json_object_new_string(v.reason));
 		log_msg("warn", "req=%s: audit chain broken at seq %lld (%s)", r->request_id,
 		    v.first_bad_seq, v.reason);
@@ -186,13 +186,14 @@ handle_audit_export(struct request *r)
 		return PROBLEM(r, 400, "bad-query", "format must be jsonl or csv");
 	if (audit_filter_from_query(r, &f) != 0 || audit_seal_now(r) != 0)
 		return -1;
-	sql = csv ? audit_select_sql(r->arena, &f, AUDIT_CSV_COLUMNS, 0, values, &nvalues) :
-	    audit_items_sql(r->arena, &f, 0, values, &nvalues);
+	sql = csv ? audit_select_sql(r->arena, &f, AUDIT_CSV_COLUMNS, 0, values, &nvalues)
+		  : audit_items_sql(r->arena, &f, 0, values, &nvalues);
 	/* One snapshot for the whole export: rows committed meanwhile are not half in it. The
 	 * transaction is closed by the rollback after every request. */
 	if (db_exec_sql(r, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL) == NULL ||
-	    db_exec_sql(r, arena_printf(r->arena, "DECLARE audit_export NO SCROLL CURSOR FOR %s", sql),
-	    nvalues, values) == NULL)
+	    db_exec_sql(r,
+		arena_printf(r->arena, "DECLARE audit_export NO SCROLL CURSOR FOR %s", sql),
+		nvalues, values) == NULL)
 		return -1;
 	conn = r->app->db.conn;
 	batch = PQexec(conn, "FETCH " EXPORT_BATCH " FROM audit_export");

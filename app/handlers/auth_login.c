@@ -1,20 +1,19 @@
 /* auth_login.c — POST /api/v1/auth/login: password -> token, every attempt audited. */
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
+#include "logbook/auth/password.h"
+#include "logbook/core/json_util.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
+#include "logbook/worker/app.h"
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/password.h"
-
-DB_STMT(stmt_login_user,
-    "SELECT password_hash, name, roles, disabled FROM users WHERE username = $1");
+DB_STMT(
+    stmt_login_user, "SELECT password_hash, name, roles, disabled FROM users WHERE username = $1");
 
 /* Splits a PostgreSQL text[] of plain role names ("{admin,author}") in place. */
 static int
@@ -26,7 +25,8 @@ split_roles(char *s, const char **out, int max)
 	if (*s == '{')
 		s++;
 	s[strcspn(s, "}")] = '\0';
-	for (tok = strtok_r(s, ",", &save); tok != NULL && n < max; tok = strtok_r(NULL, ",", &save))
+	for (tok = strtok_r(s, ",", &save); tok != NULL && n < max;
+	     tok = strtok_r(NULL, ",", &save))
 		out[n++] = tok;
 	return n;
 }
@@ -35,8 +35,10 @@ static int
 login_failed(struct request *r, const char *username)
 {
 	struct audit_event ev = {
-		.action = "login_failed", .object_type = "session",
-		.object_id = username, .actor = username,
+		.action = "login_failed",
+		.object_type = "session",
+		.object_id = username,
+		.actor = username,
 	};
 
 	if (audit_append_now(r, &ev) != 0)

@@ -1,20 +1,20 @@
 /* entries.c — POST /templates/{key}/entries, GET /entries/{id}, GET /entries. */
+#include "logbook/handlers/entries.h"
+
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/audit.h"
-#include "logbook/db.h"
-#include "logbook/entries.h"
-#include "logbook/entry_json.h"
-#include "logbook/entry_store.h"
-#include "logbook/entry_versions.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_cache.h"
+#include "logbook/core/json_util.h"
+#include "logbook/handlers/entry_view.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
+#include "logbook/store/entry_store.h"
+#include "logbook/store/entry_versions.h"
+#include "logbook/store/template_cache.h"
 
 struct json_object *
 entry_section_json(struct request *r, const char *state, const char *revision, const char *etag,
@@ -27,9 +27,11 @@ entry_section_json(struct request *r, const char *state, const char *revision, c
 	json_object_object_add(s, "revision", json_object_new_int(atoi(revision)));
 	json_object_object_add(s, "data", data);
 	json_object_object_add(s, "tables", tables);
-	json_object_object_add(s, "etag", json_object_new_string(arena_printf(r->arena, "\"%s\"", etag)));
+	json_object_object_add(
+	    s, "etag", json_object_new_string(arena_printf(r->arena, "\"%s\"", etag)));
 	json_object_object_add(s, "updated_by", json_object_new_string(updated_by));
-	json_object_object_add(s, "updated_at", json_object_new_string(time_rfc3339_from_pg(r, updated_at)));
+	json_object_object_add(
+	    s, "updated_at", json_object_new_string(time_rfc3339_from_pg(r, updated_at)));
 	return s;
 }
 
@@ -66,7 +68,8 @@ entry_reply(struct request *r, int status, const char *id)
 	if ((v = tcache_get(r, key, version)) == NULL)
 		return -1;
 	v->read_entry_params[0] = id;
-	if ((row = db_exec(r, &v->read_entry, (int)v->def->nsections + 1, v->read_entry_params)) == NULL)
+	if ((row = db_exec(r, &v->read_entry, (int)v->def->nsections + 1, v->read_entry_params)) ==
+	    NULL)
 		return -1;
 	if (PQntuples(row) == 0)
 		return PROBLEM(r, 404, "not-found", "no entry '%s'", id);
@@ -83,20 +86,24 @@ entry_reply(struct request *r, int status, const char *id)
 		struct json_object       *data, *tables = json_object_new_object();
 
 		col = tcache_entry_column(v, s);
-		if (PQgetisnull(row, 0, col)) /* cannot happen: sections are created with the entry */
+		if (PQgetisnull(
+			row, 0, col)) /* cannot happen: sections are created with the entry */
 			continue;
 		data = entry_data_from_array(sd, db_value(row, 0, col + 5));
 		for (t = 0; t < sd->ntables; t++)
 			json_object_object_add(tables, sd->tables[t].key,
-			    entry_rows_from_json(&sd->tables[t], db_value(row, 0, col + 6 + (int)t)));
-		json_object_object_add(sections, sd->key, entry_section_json(r, PQgetvalue(row, 0, col),
-		    PQgetvalue(row, 0, col + 1), PQgetvalue(row, 0, col + 2), PQgetvalue(row, 0, col + 3),
-		    PQgetvalue(row, 0, col + 4), data, tables));
+			    entry_rows_from_json(
+				&sd->tables[t], db_value(row, 0, col + 6 + (int)t)));
+		json_object_object_add(sections, sd->key,
+		    entry_section_json(r, PQgetvalue(row, 0, col), PQgetvalue(row, 0, col + 1),
+			PQgetvalue(row, 0, col + 2), PQgetvalue(row, 0, col + 3),
+			PQgetvalue(row, 0, col + 4), data, tables));
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "id", json_object_new_string(id));
 	json_object_object_add(body, "template", json_object_new_string(PQgetvalue(row, 0, 0)));
-	json_object_object_add(body, "template_version", json_object_new_int(atoi(PQgetvalue(row, 0, 1))));
+	json_object_object_add(
+	    body, "template_version", json_object_new_int(atoi(PQgetvalue(row, 0, 1))));
 	json_object_object_add(body, "title", json_object_new_string(PQgetvalue(row, 0, 2)));
 	json_object_object_add(body, "created_by", json_object_new_string(PQgetvalue(row, 0, 3)));
 	json_object_object_add(body, "created_at",
@@ -139,7 +146,8 @@ handle_entries_create(struct request *r)
 	json_only_members(r, in, allowed);
 	json_take_string(r, in, "title", 200, 0, &title);
 	if (json_take_string(r, in, "id", 36, 1, &id) == 0 && id != NULL && !uuid_valid(id))
-		problem_add_error(r, "id", "format", "must be a UUID like 0b9e6c1e-8d5f-4c1a-9f43-2f7c9a4f1d2e");
+		problem_add_error(
+		    r, "id", "format", "must be a UUID like 0b9e6c1e-8d5f-4c1a-9f43-2f7c9a4f1d2e");
 	if (problem_error_count(r) > 0)
 		return PROBLEM(r, 422, "validation", "the entry is not valid");
 	if (id == NULL) {
@@ -164,7 +172,8 @@ handle_entries_create(struct request *r)
 	ev.object_id = id;
 	ev.after = json_own(r, json_object_new_object());
 	json_object_object_add(ev.after, "template", json_object_new_string(r->params[0]));
-	json_object_object_add(ev.after, "template_version", json_object_new_int(atoi(PQgetvalue(res, 0, 0))));
+	json_object_object_add(
+	    ev.after, "template_version", json_object_new_int(atoi(PQgetvalue(res, 0, 0))));
 	json_object_object_add(ev.after, "title", json_object_new_string(title));
 	if (audit_append(r, &ev) != 0)
 		return -1;

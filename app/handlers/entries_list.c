@@ -4,18 +4,17 @@
  * runs with a plan for exactly its conditions: `$1 IS NULL OR ...` would keep PostgreSQL from
  * using the (template_key, updated_at, id) and (created_by, updated_at, id) indexes. The order
  * is (updated_at, id): a client syncing with updated_after and the cursor sees every change. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/db.h"
-#include "logbook/entry_store.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/pagination.h"
+#include "logbook/core/json_util.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/http/pagination.h"
+#include "logbook/store/db.h"
+#include "logbook/store/entry_store.h"
 
 enum {
 	F_TEMPLATE = 1 << 0,
@@ -42,30 +41,34 @@ statement_for(int mask)
 
 	if (st->sql != NULL)
 		return st;
-#define COND(bit, fmt) if (mask & (bit)) w += sprintf(w, fmt, ++n)
+#define COND(bit, fmt)    \
+	if (mask & (bit)) \
+	w += sprintf(w, fmt, ++n)
 	COND(F_TEMPLATE, " AND e.template_key = $%d");
 	COND(F_AUTHOR, " AND e.created_by = $%d");
 	COND(F_UPDATED_AFTER, " AND e.updated_at > $%d::timestamptz");
 	if (mask & (F_SECTION | F_STATE)) {
-		w += sprintf(w, " AND EXISTS (SELECT 1 FROM entry_sections f WHERE f.entry_id = e.id");
+		w += sprintf(
+		    w, " AND EXISTS (SELECT 1 FROM entry_sections f WHERE f.entry_id = e.id");
 		COND(F_SECTION, " AND f.section = $%d");
 		COND(F_STATE, " AND f.state = $%d");
 		w += sprintf(w, ")");
 	}
 	if (mask & F_CURSOR) {
-		w += sprintf(w, " AND (e.updated_at, e.id) > ($%d::timestamptz, $%d::uuid)", n + 1, n + 2);
+		w += sprintf(
+		    w, " AND (e.updated_at, e.id) > ($%d::timestamptz, $%d::uuid)", n + 1, n + 2);
 		n += 2;
 	}
 #undef COND
 	snprintf(names[mask], sizeof(names[mask]), "entries_list_%d", mask);
 	st->name = names[mask];
 	if (asprintf((char **)&st->sql,
-	    "SELECT e.id, e.template_key, e.template_version, e.title, e.created_by, e.created_at,"
-	    " e.updated_at, e.updated_at::text,"
-	    " (SELECT json_object_agg(s.section, json_build_object('state', s.state, 'revision',"
-	    "   s.revision, 'etag', '\"' || s.etag || '\"')) FROM entry_sections s WHERE s.entry_id = e.id)"
-	    " FROM entries e WHERE true%s ORDER BY e.updated_at, e.id LIMIT $%d::integer",
-	    where, n + 1) < 0)
+		"SELECT e.id, e.template_key, e.template_version, e.title, e.created_by, e.created_at,"
+		" e.updated_at, e.updated_at::text,"
+		" (SELECT json_object_agg(s.section, json_build_object('state', s.state, 'revision',"
+		"   s.revision, 'etag', '\"' || s.etag || '\"')) FROM entry_sections s WHERE s.entry_id = e.id)"
+		" FROM entries e WHERE true%s ORDER BY e.updated_at, e.id LIMIT $%d::integer",
+		where, n + 1) < 0)
 		abort();
 	return st;
 }
@@ -101,8 +104,10 @@ handle_entries_list(struct request *r)
 	p[3] = request_query(r, "section");
 	state = p[4] = request_query(r, "state");
 	if (state != NULL && strcmp(state, "draft") != 0 && strcmp(state, "submitted") != 0 &&
-	    strcmp(state, "in_review") != 0 && strcmp(state, "approved") != 0 && strcmp(state, "rejected") != 0)
-		return PROBLEM(r, 400, "bad-query", "state must be draft, submitted, in_review, approved or rejected");
+	    strcmp(state, "in_review") != 0 && strcmp(state, "approved") != 0 &&
+	    strcmp(state, "rejected") != 0)
+		return PROBLEM(r, 400, "bad-query",
+		    "state must be draft, submitted, in_review, approved or rejected");
 	if (p[2] != NULL && (strlen(p[2]) < 10 || strlen(p[2]) > 40 || strchr(p[2], 'T') == NULL))
 		return PROBLEM(r, 400, "bad-query", "updated_after must be an RFC 3339 time");
 	for (i = 0; i < 5; i++)
@@ -124,7 +129,8 @@ handle_entries_list(struct request *r)
 	st = statement_for(mask);
 	if ((res = db_exec(r, st, np, bound)) == NULL) {
 		if (r->problem.status == 422) /* a malformed updated_after the database refused */
-			return PROBLEM(r, 400, "bad-query", "updated_after must be an RFC 3339 time");
+			return PROBLEM(
+			    r, 400, "bad-query", "updated_after must be an RFC 3339 time");
 		return -1;
 	}
 	n = PQntuples(res);
@@ -133,18 +139,24 @@ handle_entries_list(struct request *r)
 		struct json_object *e = json_object_new_object();
 
 		json_object_object_add(e, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-		json_object_object_add(e, "template", json_object_new_string(PQgetvalue(res, i, 1)));
-		json_object_object_add(e, "template_version", json_object_new_int(atoi(PQgetvalue(res, i, 2))));
+		json_object_object_add(
+		    e, "template", json_object_new_string(PQgetvalue(res, i, 1)));
+		json_object_object_add(
+		    e, "template_version", json_object_new_int(atoi(PQgetvalue(res, i, 2))));
 		json_object_object_add(e, "title", json_object_new_string(PQgetvalue(res, i, 3)));
-		json_object_object_add(e, "created_by", json_object_new_string(PQgetvalue(res, i, 4)));
+		json_object_object_add(
+		    e, "created_by", json_object_new_string(PQgetvalue(res, i, 4)));
 		json_object_object_add(e, "created_at",
 		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 5))));
 		json_object_object_add(e, "updated_at",
 		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 6))));
-		json_object_object_add(e, "sections", PQgetisnull(res, i, 8) ? json_object_new_object() :
-		    json_tokener_parse(PQgetvalue(res, i, 8)));
+		json_object_object_add(e, "sections",
+		    PQgetisnull(res, i, 8) ? json_object_new_object()
+					   : json_tokener_parse(PQgetvalue(res, i, 8)));
 		json_object_array_add(items, e);
 	}
-	return reply_page(r, items, n > limit ? arena_printf(r->arena, "%s|%s",
-	    PQgetvalue(res, limit - 1, 7), PQgetvalue(res, limit - 1, 0)) : NULL);
+	return reply_page(r, items,
+	    n > limit ? arena_printf(r->arena, "%s|%s", PQgetvalue(res, limit - 1, 7),
+			    PQgetvalue(res, limit - 1, 0))
+		      : NULL);
 }

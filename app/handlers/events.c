@@ -20,28 +20,28 @@
 #include <string.h>
 #include <time.h>
 
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/audit_query.h"
-#include "logbook/auth.h"
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/log.h"
-#include "logbook/roles.h"
+#include "logbook/auth/roles.h"
+#include "logbook/core/log.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/bearer.h"
+#include "logbook/http/http.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/audit_query.h"
+#include "logbook/store/db.h"
+#include "logbook/worker/app.h"
 
-#define EVENTS_MAX_WAIT      30  /* seconds */
+#define EVENTS_MAX_WAIT      30 /* seconds */
 #define EVENTS_DEFAULT_LIMIT 100
 #define EVENTS_MAX_LIMIT     500
 /* First key of the two-key advisory locks that are the waiter slots (the second is the slot
  * number). Two-key locks live apart from one-key ones (the migration lock 7412031, the audit
  * chain's 7412032); a constant of its own still keeps the lock tables easy to read. */
-#define EVENTS_LOCK_KEY      "7412033"
+#define EVENTS_LOCK_KEY "7412033"
 /* Notifications for events the caller may not see would otherwise wake it for a query each:
  * no more than one query per this many milliseconds while waiting. */
-#define EVENTS_REQUERY_MS    100
+#define EVENTS_REQUERY_MS 100
 
-#define EVENTS_QUERY(extra) \
+#define EVENTS_QUERY(extra)                                                   \
 	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS \
 	" FROM audit_log WHERE seq > $1" extra " ORDER BY seq LIMIT $2) i ORDER BY i.seq"
 
@@ -82,8 +82,8 @@ query_int(struct request *r, const char *name, long lo, long hi, long def, long 
 	*out = strtol(s, &end, 10);
 	if (*end != '\0' || errno != 0 || *out < lo || *out > hi || s[0] == '-' || s[0] == '+' ||
 	    s[0] == ' ')
-		return PROBLEM(r, 400, "bad-query", "%s must be a whole number from %ld to %ld", name,
-		    lo, hi);
+		return PROBLEM(
+		    r, 400, "bad-query", "%s must be a whole number from %ld to %ld", name, lo, hi);
 	return 0;
 }
 
@@ -184,7 +184,8 @@ stop_waiting(struct request *r, int slot)
 		take_notifications(r->app->db.conn);
 	snprintf(n, sizeof(n), "%d", slot);
 	if (db_exec(r, &stmt_events_unslot, 1, values) == NULL)
-		log_msg("warn", "req=%s: could not free events waiter slot %d", r->request_id, slot);
+		log_msg(
+		    "warn", "req=%s: could not free events waiter slot %d", r->request_id, slot);
 	r->problem = saved;
 }
 
@@ -217,7 +218,8 @@ handle_events(struct request *r)
 	if (audit_seal_now(r) != 0 || (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
 		return -1;
 	/* A transaction would hold notifications back until it ends: do not wait inside one. */
-	if (PQntuples(res) == 0 && wait > 0 && PQtransactionStatus(r->app->db.conn) == PQTRANS_IDLE) {
+	if (PQntuples(res) == 0 && wait > 0 &&
+	    PQtransactionStatus(r->app->db.conn) == PQTRANS_IDLE) {
 		if ((slot = take_slot(r)) == -1)
 			return -1;
 		if (slot == -2)
@@ -225,7 +227,8 @@ handle_events(struct request *r)
 		else {
 			/* LISTEN before the second look, so nothing committed in between is missed. */
 			if (db_exec_sql(r, "LISTEN logbook_audit", 0, NULL) == NULL ||
-			    audit_seal_now(r) != 0 || (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
+			    audit_seal_now(r) != 0 ||
+			    (res = db_exec(r, q.stmt, 2, q.values)) == NULL)
 				rc = -1;
 			last_query = now_ms();
 			while (rc == 0 && PQntuples(res) == 0) {

@@ -1,12 +1,11 @@
 /* health.c — liveness (no database) and readiness (database answers, schema migrated). */
+#include <json-c/json.h>
 #include <stdlib.h>
 
-#include <json-c/json.h>
-
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/migrate.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
+#include "logbook/store/migrate.h"
 
 DB_STMT(stmt_schema_version, "SELECT coalesce(max(version), 0) FROM schema_migrations");
 
@@ -34,8 +33,8 @@ handle_readyz(struct request *r)
 	}
 	version = atoi(PQgetvalue(res, 0, 0));
 	if (version != migrate_latest())
-		return PROBLEM(r, 503, "not-ready", "the schema is at version %d; this build needs %d",
-		    version, migrate_latest());
+		return PROBLEM(r, 503, "not-ready",
+		    "the schema is at version %d; this build needs %d", version, migrate_latest());
 	body = json_object_new_object();
 	json_object_object_add(body, "status", json_object_new_string("ready"));
 	json_object_object_add(body, "schema_version", json_object_new_int(version));

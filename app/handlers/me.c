@@ -1,8 +1,8 @@
 /* me.c — GET /api/v1/me: who the token says the caller is. */
 #include <json-c/json.h>
 
-#include "logbook/handlers.h"
-#include "logbook/http.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
 
 int
 handle_me(struct request *r)

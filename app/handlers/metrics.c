@@ -4,13 +4,14 @@
  * Whichever worker answers, the numbers are the sum of every slot of the shared file, so
  * consecutive scrapes agree. Request series that never counted anything are left out: the
  * label space is bounded (metrics.h), but most of it stays empty. */
+#include "logbook/metrics/metrics.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "logbook/app.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/metrics.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/worker/app.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -62,7 +63,8 @@ metrics_write_text(FILE *f, const struct metrics_snapshot *s, const char *versio
 	for (m = 0; m < METRICS_METHODS; m++)
 		for (st = 0; st < METRICS_STATUSES; st++)
 			if (s->requests[m][st] != 0)
-				fprintf(f, "logbook_http_requests_total{method=\"%s\",status=\"%s\"} %llu\n",
+				fprintf(f,
+				    "logbook_http_requests_total{method=\"%s\",status=\"%s\"} %llu\n",
 				    metrics_method_label[m], metrics_status_label[st],
 				    (unsigned long long)s->requests[m][st]);
 
@@ -88,11 +90,12 @@ metrics_write_text(FILE *f, const struct metrics_snapshot *s, const char *versio
 	family(f, "logbook_workers", "gauge", "Workers alive now that hold a counters slot.");
 	fprintf(f, "logbook_workers %d\n", s->nworkers);
 
-	family(f, "logbook_worker_rss_bytes", "gauge", "Resident memory of each live worker, by slot.");
+	family(f, "logbook_worker_rss_bytes", "gauge",
+	    "Resident memory of each live worker, by slot.");
 	for (i = 0; i < s->nworkers; i++)
 		if (s->workers[i].rss_bytes >= 0)
-			fprintf(f, "logbook_worker_rss_bytes{slot=\"%d\"} %lld\n", s->workers[i].slot,
-			    s->workers[i].rss_bytes);
+			fprintf(f, "logbook_worker_rss_bytes{slot=\"%d\"} %lld\n",
+			    s->workers[i].slot, s->workers[i].rss_bytes);
 
 	family(f, "logbook_metrics_shared", "gauge",
 	    "1 when these numbers cover every worker; 0 when the answering worker could not map "
@@ -112,7 +115,8 @@ handle_metrics(struct request *r)
 
 	metrics_attach_config(&r->app->cfg);
 	if (metrics_snapshot(s) != 0)
-		return PROBLEM(r, 503, "metrics-unavailable", "this worker has no counters to report");
+		return PROBLEM(
+		    r, 503, "metrics-unavailable", "this worker has no counters to report");
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return PROBLEM(r, 500, "internal", "out of memory");
 	if (metrics_write_text(f, s, LOGBOOK_VERSION) != 0) {

@@ -2,14 +2,14 @@
  *
  * The document only changes with the binary, so it is cacheable (unlike every other answer):
  * a strong ETag over its bytes, computed once per worker, and If-None-Match answered 304. */
+#include "logbook/http/openapi.h"
+
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/openapi.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
 
 #define OPENAPI_CACHE_CONTROL "public, max-age=300"
 
@@ -25,7 +25,8 @@ openapi_etag(void)
 
 	if (ready)
 		return etag;
-	if (EVP_Digest(openapi_document, openapi_document_len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	if (EVP_Digest(openapi_document, openapi_document_len, md, &mdlen, EVP_sha256(), NULL) !=
+		1 ||
 	    mdlen < 16)
 		return NULL;
 	etag[0] = '"';

@@ -5,33 +5,32 @@
  * history, audit); dispatch then commits. section_claim() re-checks the ETag and the state
  * under the row lock, so of many concurrent writers exactly one wins and the others get
  * 412 or 409 with nothing changed. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/audit_context.h"
-#include "logbook/db.h"
+#include "logbook/core/json_util.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
-#include "logbook/entries.h"
-#include "logbook/entry_json.h"
-#include "logbook/entry_store.h"
-#include "logbook/entry_versions.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_cache.h"
+#include "logbook/handlers/entries.h"
+#include "logbook/handlers/entry_view.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/audit_context.h"
+#include "logbook/store/db.h"
+#include "logbook/store/entry_store.h"
+#include "logbook/store/entry_versions.h"
+#include "logbook/store/template_cache.h"
+#include "logbook/worker/app.h"
 
 struct section_ctx {
 	const char              *id, *section;
-	PGresult                *row;      /* estore_section() */
+	PGresult                *row; /* estore_section() */
 	struct tc_version       *version;
 	const struct tc_section *cs;
-	const char              *etag;     /* the If-Match value to claim with; NULL for "*" */
+	const char              *etag; /* the If-Match value to claim with; NULL for "*" */
 };
 
 /* Reads the section, checks If-Match against it and finds its definition. */
@@ -42,20 +41,23 @@ section_load(struct request *r, struct section_ctx *c)
 
 	c->id = r->params[0];
 	c->section = r->params[1];
-	if (entry_id_param(r, c->id) != 0 || (c->row = estore_section(r, c->id, c->section)) == NULL)
+	if (entry_id_param(r, c->id) != 0 ||
+	    (c->row = estore_section(r, c->id, c->section)) == NULL)
 		return -1;
 	if (PQntuples(c->row) == 0)
-		return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
+		return PROBLEM(
+		    r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
 	current = PQgetvalue(c->row, 0, 3);
 	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", current), "the section") != 0)
 		return -1;
 	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : current;
 	entry_versions_put(c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
-	if ((c->version = tcache_get(r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
+	if ((c->version = tcache_get(
+		 r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
 		return -1;
 	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
-		return PROBLEM(r, 404, "not-found", "section '%s' is not in version %d of '%s'", c->section,
-		    c->version->version, c->version->key);
+		return PROBLEM(r, 404, "not-found", "section '%s' is not in version %d of '%s'",
+		    c->section, c->version->version, c->version->key);
 	return 0;
 }
 
@@ -85,13 +87,15 @@ section_load_for_save(struct request *r, struct section_ctx *c)
 		n = strlen(m);
 		if (n < 3 || n > 22 || m[0] != '"' || m[n - 1] != '"' ||
 		    strspn(m + 1, "0123456789") != n - 2)
-			return PROBLEM(r, 412, "precondition-failed", "If-Match %s is not an ETag of this section", m);
+			return PROBLEM(r, 412, "precondition-failed",
+			    "If-Match %s is not an ETag of this section", m);
 		c->etag = arena_strndup(r->arena, m + 1, n - 2);
 	}
 	if ((c->version = tcache_get(r, key, version)) == NULL)
 		return -1;
 	if ((c->cs = tcache_section(c->version, c->section)) == NULL)
-		return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
+		return PROBLEM(
+		    r, 404, "not-found", "entry %s has no section '%s'", c->id, c->section);
 	return 0;
 }
 
@@ -149,7 +153,8 @@ texts_object(const struct tpl_field *fields, size_t n, const char *const *texts)
 	size_t              i;
 
 	for (i = 0; i < n; i++)
-		json_object_object_add(o, fields[i].key, texts[i] != NULL ? json_object_new_string(texts[i]) : NULL);
+		json_object_object_add(
+		    o, fields[i].key, texts[i] != NULL ? json_object_new_string(texts[i]) : NULL);
 	return o;
 }
 
@@ -160,7 +165,8 @@ rows_json(struct request *r, const struct tpl_table *t, const struct table_value
 	size_t              i;
 
 	for (i = 0; i < tv->nrows; i++)
-		json_object_array_add(rows, texts_object(t->columns, t->ncolumns, tv->cells + i * t->ncolumns));
+		json_object_array_add(
+		    rows, texts_object(t->columns, t->ncolumns, tv->cells + i * t->ncolumns));
 	return json_text(r, rows);
 }
 
@@ -183,8 +189,9 @@ reply_section(struct request *r, PGresult *claim, const char *updated_by, struct
 	const char *etag = arena_printf(r->arena, "\"%s\"", PQgetvalue(claim, 0, 1));
 
 	reply_header(r, "ETag", etag);
-	return reply_json(r, 200, entry_section_json(r, PQgetvalue(claim, 0, 2), PQgetvalue(claim, 0, 0),
-	    PQgetvalue(claim, 0, 1), updated_by, PQgetvalue(claim, 0, 3), data, tables));
+	return reply_json(r, 200,
+	    entry_section_json(r, PQgetvalue(claim, 0, 2), PQgetvalue(claim, 0, 0),
+		PQgetvalue(claim, 0, 1), updated_by, PQgetvalue(claim, 0, 3), data, tables));
 }
 
 /* A value the version's field accepts but the column, changed by a later version, cannot
@@ -195,10 +202,10 @@ static int
 unfit_fields(struct request *r, const struct db_batch *b, const struct tc_section *cs, int upsert)
 {
 	const struct tpl_section *s = cs->def;
-	PGconn             *conn = r->app->db.conn;
-	const char *const  *p = b->items[upsert].values;
-	struct json_object *vals = json_tokener_parse(p[2]);
-	size_t              i;
+	PGconn                   *conn = r->app->db.conn;
+	const char *const        *p = b->items[upsert].values;
+	struct json_object       *vals = json_tokener_parse(p[2]);
+	size_t                    i;
 
 	db_rollback(&r->app->db);
 	for (i = 0; vals != NULL && i < s->nfields; i++) {
@@ -212,10 +219,11 @@ unfit_fields(struct request *r, const struct db_batch *b, const struct tc_sectio
 		q[0] = json_object_get_string(v);
 		q[1] = cs->ident;
 		q[2] = s->fields[i].key;
-		res = PQexecParams(conn, "SELECT public.lb_value_fits($1, $2::regclass, $3)", 3, NULL, q,
-		    NULL, NULL, 0);
+		res = PQexecParams(conn, "SELECT public.lb_value_fits($1, $2::regclass, $3)", 3,
+		    NULL, q, NULL, NULL, 0);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 'f')
-			problem_add_error(r, arena_printf(r->arena, "data.%s", s->fields[i].key), "type",
+			problem_add_error(r, arena_printf(r->arena, "data.%s", s->fields[i].key),
+			    "type",
 			    "the column no longer holds this value (a later template version changed its type)");
 		PQclear(res);
 	}
@@ -228,12 +236,12 @@ unfit_fields(struct request *r, const struct db_batch *b, const struct tc_sectio
  * part of the body it was about. The first statement without a result is the one that
  * failed (the pipeline aborts everything after it). Always returns -1. */
 static int
-constraint_error(struct request *r, const struct db_batch *b, const struct tc_section *cs, int upsert,
-    const int *inserts)
+constraint_error(struct request *r, const struct db_batch *b, const struct tc_section *cs,
+    int upsert, const int *inserts)
 {
 	const struct tpl_section *s = cs->def;
-	int    failed;
-	size_t i;
+	int                       failed;
+	size_t                    i;
 
 	if (b->res == NULL)
 		return -1;
@@ -248,7 +256,8 @@ constraint_error(struct request *r, const struct db_batch *b, const struct tc_se
 		    "a value breaks a constraint of the section's database table");
 	for (i = 0; i < s->ntables; i++)
 		if (failed == inserts[i])
-			problem_add_error(r, arena_printf(r->arena, "tables.%s", s->tables[i].key), "constraint",
+			problem_add_error(r, arena_printf(r->arena, "tables.%s", s->tables[i].key),
+			    "constraint",
 			    "a row breaks a constraint of the table's database table");
 	return -1;
 }
@@ -256,28 +265,30 @@ constraint_error(struct request *r, const struct db_batch *b, const struct tc_se
 int
 handle_section_save(struct request *r)
 {
-	struct section_ctx       c = { 0 };
-	struct json_object      *body, *data, *tables, *after;
-	struct verr_list         errs;
-	struct section_values    vals;
-	struct db_batch          b;
+	struct section_ctx        c = { 0 };
+	struct json_object       *body, *data, *tables, *after;
+	struct verr_list          errs;
+	struct section_values     vals;
+	struct db_batch           b;
 	const struct tpl_section *s;
-	const char             **audit, **fields;
-	int                      claim, upsert, *inserts;
-	size_t                   i;
+	const char              **audit, **fields;
+	int                       claim, upsert, *inserts;
+	size_t                    i;
 
 	if (request_json_object(r, &body) != 0 || section_load_for_save(r, &c) != 0)
 		return -1;
 	if (c.row != NULL && strcmp(PQgetvalue(c.row, 0, 2), "draft") != 0)
-		return PROBLEM(r, 409, "invalid-state", "the section is %s: only a draft can be saved",
-		    PQgetvalue(c.row, 0, 2));
+		return PROBLEM(r, 409, "invalid-state",
+		    "the section is %s: only a draft can be saved", PQgetvalue(c.row, 0, 2));
 	s = c.cs->def;
 	verr_init(&errs, r->arena);
 	if (section_values_check(s, body, &errs, &vals) != 0) {
 		for (i = 0; i < errs.count; i++)
-			problem_add_error(r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
-		return PROBLEM(r, 422, "validation", "the section has %zu invalid value%s%s", errs.count,
-		    errs.count == 1 ? "" : "s", errs.truncated ? " (only the first are listed)" : "");
+			problem_add_error(
+			    r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
+		return PROBLEM(r, 422, "validation", "the section has %zu invalid value%s%s",
+		    errs.count, errs.count == 1 ? "" : "s",
+		    errs.truncated ? " (only the first are listed)" : "");
 	}
 	data = json_own(r, entry_data_from_values(s, &vals));
 	tables = json_own(r, entry_tables_from_values(s, &vals));
@@ -305,13 +316,14 @@ handle_section_save(struct request *r)
 		rows[1] = rows_json(r, ct->def, &vals.tables[i]);
 		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, 2, rows);
 	}
-	batch_history(r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
+	batch_history(
+	    r, &b, &c, "save", "draft", "draft", NULL, json_text(r, data), json_text(r, tables));
 	/* The audit row goes out with COMMIT (db_defer): the chain stays locked only that long. */
 	after = json_own(r, json_object_new_object());
 	json_object_object_foreach(data, dk, dv)
-		json_object_object_add(after, dk, json_object_get(dv));
+	    json_object_object_add(after, dk, json_object_get(dv));
 	json_object_object_foreach(tables, tk, tv)
-		json_object_object_add(after, tk, json_object_get(tv));
+	    json_object_object_add(after, tk, json_object_get(tv));
 	audit = arena_alloc(r->arena, 8 * sizeof(*audit));
 	audit[0] = r->user->sub;
 	audit[1] = user_roles_array(r);
@@ -325,7 +337,8 @@ handle_section_save(struct request *r)
 	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
 	if (db_batch_commit(r, &b) != 0)
 		return constraint_error(r, &b, c.cs, upsert, inserts);
-	return reply_section(r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
+	return reply_section(
+	    r, b.res[claim], r->user->sub, json_object_get(data), json_object_get(tables));
 }
 
 /* What a workflow verdict means for the client. */
@@ -338,9 +351,11 @@ verdict_problem(struct request *r, enum wf_verdict v, const char *action, const 
 		    "must be one of submit, start_review, approve, reject, reopen");
 		return PROBLEM(r, 422, "validation", "unknown action '%s'", action);
 	case WF_FORBIDDEN_ROLE:
-		return PROBLEM(r, 403, "forbidden", "your roles do not allow %s on this template", action);
+		return PROBLEM(
+		    r, 403, "forbidden", "your roles do not allow %s on this template", action);
 	case WF_INVALID_STATE:
-		return PROBLEM(r, 409, "invalid-transition", "%s is not possible from %s", action, state);
+		return PROBLEM(
+		    r, 409, "invalid-transition", "%s is not possible from %s", action, state);
 	case WF_SAME_PERSON:
 		return PROBLEM(r, 403, "separation-of-duties",
 		    "you submitted this revision, so someone else must %s it", action);
@@ -355,16 +370,16 @@ verdict_problem(struct request *r, enum wf_verdict v, const char *action, const 
 int
 handle_section_transition(struct request *r)
 {
-	static const char *const allowed[] = { "action", "comment", NULL };
-	struct section_ctx       c = { 0 };
-	struct json_object      *body, *before, *after, *data, *tables;
-	const char              *action = NULL, *comment = NULL, *state, *submitter, *to;
-	const char             **idp;
-	struct audit_event       ev = { .object_type = "entry" };
-	struct wf_decision       d;
-	struct db_batch          b;
-	int                      claim, read, *reads;
-	size_t                   t;
+	static const char *const  allowed[] = { "action", "comment", NULL };
+	struct section_ctx        c = { 0 };
+	struct json_object       *body, *before, *after, *data, *tables;
+	const char               *action = NULL, *comment = NULL, *state, *submitter, *to;
+	const char              **idp;
+	struct audit_event        ev = { .object_type = "entry" };
+	struct wf_decision        d;
+	struct db_batch           b;
+	int                       claim, read, *reads;
+	size_t                    t;
 	const struct tpl_section *s;
 
 	if (request_json_object(r, &body) != 0)
@@ -381,7 +396,8 @@ handle_section_transition(struct request *r)
 	submitter = db_value(c.row, 0, 5);
 	d = wf_decide(c.version->def->workflow, r->user->role_mask,
 	    submitter != NULL && strcmp(submitter, r->user->sub) == 0,
-	    (enum section_state)section_state_from_name(state), tpl_action_from_name(action), comment);
+	    (enum section_state)section_state_from_name(state), tpl_action_from_name(action),
+	    comment);
 	if (d.verdict != WF_OK)
 		return verdict_problem(r, d.verdict, action, state);
 	to = section_state_name(d.to);
@@ -435,14 +451,15 @@ handle_section_history(struct request *r)
 		if (exists == NULL)
 			return -1;
 		if (PQntuples(exists) == 0)
-			return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'", r->params[0],
-			    r->params[1]);
+			return PROBLEM(r, 404, "not-found", "entry %s has no section '%s'",
+			    r->params[0], r->params[1]);
 	}
 	items = json_object_new_array();
 	for (i = 0; i < PQntuples(res); i++) {
 		struct json_object *h = json_object_new_object();
 
-		json_object_object_add(h, "revision", json_object_new_int(atoi(PQgetvalue(res, i, 0))));
+		json_object_object_add(
+		    h, "revision", json_object_new_int(atoi(PQgetvalue(res, i, 0))));
 		json_object_object_add(h, "action", json_object_new_string(PQgetvalue(res, i, 1)));
 		json_object_object_add(h, "from", json_object_new_string(PQgetvalue(res, i, 2)));
 		json_object_object_add(h, "to", json_object_new_string(PQgetvalue(res, i, 3)));
@@ -450,10 +467,10 @@ handle_section_history(struct request *r)
 		json_object_object_add(h, "at",
 		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 5))));
 		json_object_object_add(h, "comment", json_str_or_null(db_value(res, i, 6)));
-		json_object_object_add(h, "data", PQgetisnull(res, i, 7) ? NULL :
-		    json_tokener_parse(PQgetvalue(res, i, 7)));
-		json_object_object_add(h, "tables", PQgetisnull(res, i, 8) ? NULL :
-		    json_tokener_parse(PQgetvalue(res, i, 8)));
+		json_object_object_add(h, "data",
+		    PQgetisnull(res, i, 7) ? NULL : json_tokener_parse(PQgetvalue(res, i, 7)));
+		json_object_object_add(h, "tables",
+		    PQgetisnull(res, i, 8) ? NULL : json_tokener_parse(PQgetvalue(res, i, 8)));
 		json_object_array_add(items, h);
 	}
 	body = json_object_new_object();

@@ -5,23 +5,22 @@
  * exist, then either report (dry run, or 409 with the conflicts) or run the DDL, attach the
  * audit trigger to new tables, mark the version published and write the audit row. Any
  * failure rolls all of it back: PostgreSQL's DDL is transactional. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/app.h"
-#include "logbook/audit.h"
-#include "logbook/db.h"
+#include "logbook/core/json_util.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
 #include "logbook/domain/schema_plan.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_store.h"
-#include "logbook/templates.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/handlers/templates.h"
+#include "logbook/http/http.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
+#include "logbook/store/template_store.h"
+#include "logbook/worker/app.h"
 
 DB_STMT(stmt_published_definitions,
     "SELECT definition FROM template_versions WHERE template_key = $1 AND published_at IS NOT NULL"
@@ -61,10 +60,11 @@ def_free(void *def)
 static struct tpl_def *
 stored_def(struct request *r, const char *text)
 {
-	struct verr_list    errs;
+	struct verr_list        errs;
 	enum json_tokener_error err;
-	struct json_object *doc = json_own(r, json_number_parse(text, strlen(text), 64, JSON_TOKENER_STRICT, &err));
-	struct tpl_def     *def;
+	struct json_object     *doc =
+	    json_own(r, json_number_parse(text, strlen(text), 64, JSON_TOKENER_STRICT, &err));
+	struct tpl_def *def;
 
 	verr_init(&errs, r->arena);
 	if (doc == NULL || (def = tpl_def_parse(doc, &errs)) == NULL)
@@ -83,8 +83,9 @@ find_conflicts(struct request *r, const struct schema_plan *plan)
 
 	db_batch_init(&b, r->arena);
 	for (i = 0; i < plan->nops; i++)
-		idx[i] = plan->ops[i].conflict_sql != NULL ?
-		    db_batch_add_sql(&b, plan->ops[i].conflict_sql, 0, NULL) : -1;
+		idx[i] = plan->ops[i].conflict_sql != NULL
+		    ? db_batch_add_sql(&b, plan->ops[i].conflict_sql, 0, NULL)
+		    : -1;
 	if (b.n > 0 && db_batch_run(r, &b) != 0)
 		return NULL;
 	for (i = 0; i < plan->nops; i++) {
@@ -92,18 +93,23 @@ find_conflicts(struct request *r, const struct schema_plan *plan)
 		struct json_object *c, *examples;
 		char               *list, *tok, *save = NULL;
 
-		if (idx[i] < 0 || (res = b.res[idx[i]]) == NULL || atoll(PQgetvalue(res, 0, 0)) == 0)
+		if (idx[i] < 0 || (res = b.res[idx[i]]) == NULL ||
+		    atoll(PQgetvalue(res, 0, 0)) == 0)
 			continue;
 		c = json_object_new_object();
-		json_object_object_add(c, "operation", json_object_new_string(plan->ops[i].description));
-		json_object_object_add(c, "kind", json_object_new_string(plan_op_kind_name(plan->ops[i].kind)));
-		json_object_object_add(c, "count", json_object_new_int64(atoll(PQgetvalue(res, 0, 0))));
+		json_object_object_add(
+		    c, "operation", json_object_new_string(plan->ops[i].description));
+		json_object_object_add(
+		    c, "kind", json_object_new_string(plan_op_kind_name(plan->ops[i].kind)));
+		json_object_object_add(
+		    c, "count", json_object_new_int64(atoll(PQgetvalue(res, 0, 0))));
 		examples = json_object_new_array();
 		list = arena_strdup(r->arena, PQgetvalue(res, 0, 1)); /* {uuid,uuid} */
 		if (list[0] == '{')
 			list++;
 		list[strcspn(list, "}")] = '\0';
-		for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		for (tok = strtok_r(list, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save))
 			json_object_array_add(examples, json_object_new_string(tok));
 		json_object_object_add(c, "example_entries", examples);
 		json_object_array_add(conflicts, c);
@@ -124,11 +130,13 @@ attach_audit(struct request *r, const struct tpl_def *def, const struct schema_p
 		if (plan->ops[i].kind != PLAN_CREATE_TABLE)
 			continue;
 		for (s = 0; s < def->nsections && section == NULL; s++) {
-			if (strcmp(naming_section_table(r->arena, def->sections[s].key), plan->ops[i].table) == 0)
+			if (strcmp(naming_section_table(r->arena, def->sections[s].key),
+				plan->ops[i].table) == 0)
 				section = def->sections[s].key;
 			for (t = 0; t < def->sections[s].ntables && section == NULL; t++)
 				if (strcmp(naming_child_table(r->arena, def->sections[s].key,
-				    def->sections[s].tables[t].key), plan->ops[i].table) == 0)
+					       def->sections[s].tables[t].key),
+					plan->ops[i].table) == 0)
 					section = def->sections[s].key;
 		}
 		p = arena_alloc(r->arena, 3 * sizeof(*p));
@@ -150,8 +158,11 @@ static int
 ddl_failed(struct request *r, const struct plan_op *op, const char *version)
 {
 	static const char *const conflicts[] = {
-		"42P06", "42P07", "42701", "42710", /* duplicate schema, table, column, object */
-		"23", /* integrity: a row changed between the conflict query and the DDL */
+		"42P06",
+		"42P07",
+		"42701",
+		"42710", /* duplicate schema, table, column, object */
+		"23",    /* integrity: a row changed between the conflict query and the DDL */
 		NULL,
 	};
 	const char *msg = PQerrorMessage(r->app->db.conn), *p;
@@ -167,26 +178,28 @@ ddl_failed(struct request *r, const struct plan_op *op, const char *version)
 		msg = p + 3;
 	why = arena_strdup(r->arena, msg);
 	why[strcspn(why, "\n")] = '\0';
-	return PROBLEM(r, 409, "schema-conflict", "version %s cannot be published: %s failed (%s);"
-	    " nothing was changed", version, op->description, why);
+	return PROBLEM(r, 409, "schema-conflict",
+	    "version %s cannot be published: %s failed (%s);"
+	    " nothing was changed",
+	    version, op->description, why);
 }
 
 int
 handle_templates_publish(struct request *r)
 {
-	const char         *key = r->params[0], *version, *dry = request_query(r, "dry_run");
-	const char         *params[1] = { key };
-	int                 dry_run = dry != NULL && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
-	PGresult           *tmpl, *ver, *pub;
+	const char *key = r->params[0], *version, *dry = request_query(r, "dry_run");
+	const char *params[1] = { key };
+	int         dry_run = dry != NULL && (strcmp(dry, "true") == 0 || strcmp(dry, "1") == 0);
+	PGresult   *tmpl, *ver, *pub;
 	const struct tpl_def **published;
-	struct tpl_def     *next;
-	struct schema_plan  plan;
-	struct verr_list    errs;
-	struct sql_quoter   q = { quote_ident, quote_literal, release, r };
-	struct json_object *conflicts, *body, *after;
-	size_t              i;
-	int                 rc, npub;
-	struct audit_event  ev = { .action = "publish", .object_type = "template" };
+	struct tpl_def        *next;
+	struct schema_plan     plan;
+	struct verr_list       errs;
+	struct sql_quoter      q = { quote_ident, quote_literal, release, r };
+	struct json_object    *conflicts, *body, *after;
+	size_t                 i;
+	int                    rc, npub;
+	struct audit_event     ev = { .action = "publish", .object_type = "template" };
 
 	if (dry != NULL && !dry_run && strcmp(dry, "false") != 0 && strcmp(dry, "0") != 0)
 		return PROBLEM(r, 400, "bad-query", "dry_run must be true or false");
@@ -201,10 +214,12 @@ handle_templates_publish(struct request *r)
 	if ((ver = tstore_version(r, key, version)) == NULL)
 		return -1;
 	if (PQntuples(ver) == 0)
-		return PROBLEM(r, 404, "not-found", "template '%s' has no version %s", key, version);
+		return PROBLEM(
+		    r, 404, "not-found", "template '%s' has no version %s", key, version);
 	if (strcmp(PQgetvalue(ver, 0, 1), "draft") != 0)
-		return PROBLEM(r, 409, "not-draft", "version %s of '%s' is %s; only a draft can be published",
-		    version, key, PQgetvalue(ver, 0, 1));
+		return PROBLEM(r, 409, "not-draft",
+		    "version %s of '%s' is %s; only a draft can be published", version, key,
+		    PQgetvalue(ver, 0, 1));
 	if ((next = stored_def(r, PQgetvalue(ver, 0, 2))) == NULL ||
 	    (pub = db_exec(r, &stmt_published_definitions, 1, params)) == NULL)
 		return -1;
@@ -217,12 +232,15 @@ handle_templates_publish(struct request *r)
 	verr_init(&errs, r->arena);
 	rc = schema_plan_build(published, (size_t)npub, next, &q, r->arena, &errs, &plan);
 	if (rc == -2)
-		return PROBLEM(r, 500, "internal", "cannot quote identifiers: %s", PQerrorMessage(r->app->db.conn));
+		return PROBLEM(r, 500, "internal", "cannot quote identifiers: %s",
+		    PQerrorMessage(r->app->db.conn));
 	if (rc != 0) {
 		for (i = 0; i < errs.count; i++)
-			problem_add_error(r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
+			problem_add_error(
+			    r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
 		return PROBLEM(r, 422, "unsupported-change",
-		    "version %s changes a field in a way no stored value could follow; use a new key", version);
+		    "version %s changes a field in a way no stored value could follow; use a new key",
+		    version);
 	}
 	if ((conflicts = find_conflicts(r, &plan)) == NULL)
 		return -1;
@@ -238,8 +256,8 @@ handle_templates_publish(struct request *r)
 		json_object_object_add(r->problem.extra, "conflicts", json_object_get(conflicts));
 		return PROBLEM(r, 409, "schema-conflict",
 		    "%zu change%s of version %s cannot apply to the entries that exist; nothing was changed",
-		    json_object_array_length(conflicts), json_object_array_length(conflicts) == 1 ? "" : "s",
-		    version);
+		    json_object_array_length(conflicts),
+		    json_object_array_length(conflicts) == 1 ? "" : "s", version);
 	}
 	for (i = 0; i < plan.nops; i++)
 		if (db_exec_sql(r, plan.ops[i].sql, 0, NULL) == NULL)

@@ -1,17 +1,16 @@
 /* templates_read.c — GET /api/v1/templates, /templates/{key}, /templates/{key}/versions/{n}. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/pagination.h"
-#include "logbook/template_store.h"
-#include "logbook/templates.h"
+#include "logbook/core/json_util.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/handlers/templates.h"
+#include "logbook/http/http.h"
+#include "logbook/http/pagination.h"
+#include "logbook/store/db.h"
+#include "logbook/store/template_store.h"
 
 int
 template_version_param(struct request *r, const char *text, const char **out)
@@ -44,8 +43,8 @@ template_version_json(struct request *r, PGresult *res, int row)
 	json_object_object_add(def, "updated_at",
 	    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, row, 5))));
 	json_object_object_add(def, "published_by", json_str_or_null(db_value(res, row, 6)));
-	json_object_object_add(def, "published_at",
-	    json_str_or_null(time_rfc3339_from_pg(r, db_value(res, row, 7))));
+	json_object_object_add(
+	    def, "published_at", json_str_or_null(time_rfc3339_from_pg(r, db_value(res, row, 7))));
 	return def;
 }
 
@@ -62,19 +61,23 @@ template_reply(struct request *r, int status, const char *key)
 	struct json_object *body, *list;
 	int                 i;
 
-	if ((tmpl = tstore_template(r, key, 0)) == NULL || (versions = tstore_versions(r, key)) == NULL)
+	if ((tmpl = tstore_template(r, key, 0)) == NULL ||
+	    (versions = tstore_versions(r, key)) == NULL)
 		return -1;
 	if (PQntuples(tmpl) == 0 || PQntuples(versions) == 0)
 		return PROBLEM(r, 404, "not-found", "no template '%s'", key);
 	body = template_version_json(r, versions, 0);
-	json_object_object_add(body, "archived", json_object_new_boolean(PQgetvalue(tmpl, 0, 1)[0] == 't'));
+	json_object_object_add(
+	    body, "archived", json_object_new_boolean(PQgetvalue(tmpl, 0, 1)[0] == 't'));
 	json_object_object_add(body, "etag", json_object_new_string(template_etag(r, tmpl)));
 	list = json_object_new_array();
 	for (i = PQntuples(versions) - 1; i >= 0; i--) {
 		struct json_object *v = json_object_new_object();
 
-		json_object_object_add(v, "version", json_object_new_int(atoi(PQgetvalue(versions, i, 0))));
-		json_object_object_add(v, "status", json_object_new_string(PQgetvalue(versions, i, 1)));
+		json_object_object_add(
+		    v, "version", json_object_new_int(atoi(PQgetvalue(versions, i, 0))));
+		json_object_object_add(
+		    v, "status", json_object_new_string(PQgetvalue(versions, i, 1)));
 		json_object_object_add(v, "published_at",
 		    json_str_or_null(time_rfc3339_from_pg(r, db_value(versions, i, 7))));
 		json_object_array_add(list, v);
@@ -100,7 +103,8 @@ handle_templates_version_get(struct request *r)
 	    (res = tstore_version(r, r->params[0], version)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
-		return PROBLEM(r, 404, "not-found", "template '%s' has no version %s", r->params[0], version);
+		return PROBLEM(
+		    r, 404, "not-found", "template '%s' has no version %s", r->params[0], version);
 	return reply_json(r, 200, template_version_json(r, res, 0));
 }
 
@@ -126,13 +130,18 @@ handle_templates_list(struct request *r)
 
 		json_object_object_add(t, "key", json_object_new_string(PQgetvalue(res, i, 0)));
 		json_object_object_add(t, "title", json_str_or_null(db_value(res, i, 6)));
-		json_object_object_add(t, "archived", json_object_new_boolean(PQgetvalue(res, i, 1)[0] == 't'));
-		json_object_object_add(t, "latest_version", json_object_new_int(atoi(PQgetvalue(res, i, 4))));
-		json_object_object_add(t, "latest_status", json_object_new_string(PQgetvalue(res, i, 5)));
-		json_object_object_add(t, "published_version", PQgetisnull(res, i, 7) ? NULL :
-		    json_object_new_int(atoi(PQgetvalue(res, i, 7))));
+		json_object_object_add(
+		    t, "archived", json_object_new_boolean(PQgetvalue(res, i, 1)[0] == 't'));
+		json_object_object_add(
+		    t, "latest_version", json_object_new_int(atoi(PQgetvalue(res, i, 4))));
+		json_object_object_add(
+		    t, "latest_status", json_object_new_string(PQgetvalue(res, i, 5)));
+		json_object_object_add(t, "published_version",
+		    PQgetisnull(res, i, 7) ? NULL
+					   : json_object_new_int(atoi(PQgetvalue(res, i, 7))));
 		json_object_object_add(t, "etag",
-		    json_object_new_string(arena_printf(r->arena, "\"%s\"", PQgetvalue(res, i, 2))));
+		    json_object_new_string(
+			arena_printf(r->arena, "\"%s\"", PQgetvalue(res, i, 2))));
 		json_object_object_add(t, "updated_at",
 		    json_object_new_string(time_rfc3339_from_pg(r, PQgetvalue(res, i, 3))));
 		json_object_array_add(items, t);
@@ -151,7 +160,8 @@ handle_templates_archive(struct request *r)
 	if (PQntuples(tmpl) == 0)
 		return PROBLEM(r, 404, "not-found", "no template '%s'", r->params[0]);
 	if (PQgetvalue(tmpl, 0, 1)[0] == 't')
-		return PROBLEM(r, 409, "already-archived", "template '%s' is already archived", r->params[0]);
+		return PROBLEM(
+		    r, 409, "already-archived", "template '%s' is already archived", r->params[0]);
 	if ((res = tstore_archive(r, r->params[0])) == NULL)
 		return -1;
 	ev.object_id = r->params[0];

@@ -1,17 +1,16 @@
 /* templates_write.c — POST /api/v1/templates and PUT /api/v1/templates/{key}/draft. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/db.h"
+#include "logbook/core/json_util.h"
 #include "logbook/domain/template_def.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_store.h"
-#include "logbook/templates.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/handlers/templates.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
+#include "logbook/store/template_store.h"
 
 static void
 def_free(void *def)
@@ -34,13 +33,15 @@ template_definition_check(struct request *r, struct json_object *doc, struct tpl
 	for (i = 0; i < errs.count; i++)
 		problem_add_error(r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
 	return PROBLEM(r, 422, "invalid-definition", "the template definition has %zu error%s%s",
-	    errs.count, errs.count == 1 ? "" : "s", errs.truncated ? " (only the first are listed)" : "");
+	    errs.count, errs.count == 1 ? "" : "s",
+	    errs.truncated ? " (only the first are listed)" : "");
 }
 
 static const char *
 json_text(struct json_object *o)
 {
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 int
@@ -56,7 +57,8 @@ handle_templates_create(struct request *r)
 	if (db_begin(r) != 0 || (res = tstore_insert(r, def->key, json_text(doc))) == NULL)
 		return -1;
 	if (PQntuples(res) == 0)
-		return PROBLEM(r, 409, "duplicate", "a template with key '%s' exists already", def->key);
+		return PROBLEM(
+		    r, 409, "duplicate", "a template with key '%s' exists already", def->key);
 	ev.object_id = def->key;
 	ev.after = doc;
 	if (audit_append(r, &ev) != 0)

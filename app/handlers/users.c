@@ -1,17 +1,16 @@
 /* users.c — /api/v1/users: admins create, list and change password users. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/audit.h"
-#include "logbook/db.h"
-#include "logbook/handlers.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/pagination.h"
-#include "logbook/password.h"
-#include "logbook/roles.h"
+#include "logbook/auth/password.h"
+#include "logbook/auth/roles.h"
+#include "logbook/core/json_util.h"
+#include "logbook/handlers/handlers.h"
+#include "logbook/http/http.h"
+#include "logbook/http/pagination.h"
+#include "logbook/store/audit_append.h"
+#include "logbook/store/db.h"
 
 #define USER_COLUMNS "username, name, roles, disabled, revision, created_at, updated_at"
 
@@ -19,7 +18,8 @@ DB_STMT(stmt_user_insert,
     "INSERT INTO users (username, name, roles, password_hash) VALUES ($1, $2, $3::text[], $4)"
     " ON CONFLICT (username) DO NOTHING RETURNING " USER_COLUMNS);
 DB_STMT(stmt_user_get, "SELECT " USER_COLUMNS " FROM users WHERE username = $1");
-DB_STMT(stmt_user_get_for_update, "SELECT " USER_COLUMNS " FROM users WHERE username = $1 FOR UPDATE");
+DB_STMT(
+    stmt_user_get_for_update, "SELECT " USER_COLUMNS " FROM users WHERE username = $1 FOR UPDATE");
 DB_STMT(stmt_user_list,
     "SELECT " USER_COLUMNS " FROM users WHERE $1::text IS NULL OR username > $1"
     " ORDER BY username LIMIT $2");
@@ -39,7 +39,7 @@ username_valid(const char *u)
 		unsigned char c = (unsigned char)u[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    (i > 0 && strchr("._@-", c) != NULL)))
+			(i > 0 && strchr("._@-", c) != NULL)))
 			return 0;
 	}
 	return 1;
@@ -70,11 +70,13 @@ user_json(struct request *r, PGresult *res, int row)
 		char               *copy = arena_strdup(r->arena, roles + 1), *tok, *save = NULL;
 
 		copy[strcspn(copy, "}")] = '\0';
-		for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",", &save))
 			json_object_array_add(arr, json_object_new_string(tok));
 		json_object_object_add(u, "roles", arr);
 	}
-	json_object_object_add(u, "disabled", json_object_new_boolean(PQgetvalue(res, row, 3)[0] == 't'));
+	json_object_object_add(
+	    u, "disabled", json_object_new_boolean(PQgetvalue(res, row, 3)[0] == 't'));
 	json_object_object_add(u, "etag",
 	    json_object_new_string(arena_printf(r->arena, "\"%s\"", PQgetvalue(res, row, 4))));
 	json_object_object_add(u, "created_at",
@@ -104,7 +106,8 @@ take_roles(struct request *r, struct json_object *in, const char **out)
 
 	if (!json_object_object_get_ex(in, "roles", &arr) || arr == NULL)
 		return 0;
-	if (!json_object_is_type(arr, json_type_array) || (n = json_object_array_length(arr)) > 16) {
+	if (!json_object_is_type(arr, json_type_array) ||
+	    (n = json_object_array_length(arr)) > 16) {
 		problem_add_error(r, "roles", "type", "must be an array of at most 16 role names");
 		return -1;
 	}
@@ -255,7 +258,8 @@ handle_users_patch(struct request *r)
 		return -1;
 	if (PQntuples(cur) == 0)
 		return PROBLEM(r, 404, "not-found", "no user '%s'", r->params[0]);
-	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", PQgetvalue(cur, 0, 4)), "the user") != 0)
+	if (request_if_match(
+		r, arena_printf(r->arena, "\"%s\"", PQgetvalue(cur, 0, 4)), "the user") != 0)
 		return -1;
 	values[1] = name;
 	values[2] = roles;

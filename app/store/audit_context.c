@@ -1,10 +1,12 @@
 /* audit_context.c — the request's identity as transaction-local settings; see audit_context.h. */
-#include "logbook/audit_context.h"
-#include "logbook/db.h"
-#include "logbook/http.h"
+#include "logbook/store/audit_context.h"
+
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
 
 struct db_stmt audit_context_stmt = { "audit_context",
-    "SELECT set_config('logbook.request_id', $1, true), set_config('logbook.actor', $2, true)", 0 };
+	"SELECT set_config('logbook.request_id', $1, true), set_config('logbook.actor', $2, true)",
+	0 };
 
 const char **
 audit_context_values(struct request *r)

@@ -1,11 +1,12 @@
 /* audit_query.c — audit filters from the query string, and the SELECT they make; see
  * audit_query.h. */
+#include "logbook/store/audit_query.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "logbook/arena.h"
-#include "logbook/audit_query.h"
-#include "logbook/http.h"
+#include "logbook/core/arena.h"
+#include "logbook/http/http.h"
 
 /* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values above U+10FFFF. PostgreSQL
  * would refuse the rest with an error that reads as the server's fault, not the query's. */
@@ -128,7 +129,8 @@ take(struct request *r, const char *name, const char **out)
 	if (v == NULL || *v == '\0')
 		return 0;
 	if (strlen(v) > AUDIT_FILTER_MAX)
-		return PROBLEM(r, 400, "bad-query", "%s is longer than %d bytes", name, AUDIT_FILTER_MAX);
+		return PROBLEM(
+		    r, 400, "bad-query", "%s is longer than %d bytes", name, AUDIT_FILTER_MAX);
 	if (!utf8_ok((const unsigned char *)v))
 		return PROBLEM(r, 400, "bad-query", "%s is not valid UTF-8", name);
 	*out = v;
@@ -150,10 +152,10 @@ int
 audit_filter_from_query(struct request *r, struct audit_filter *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (take(r, "object_type", &f->object_type) != 0 || take(r, "object_id", &f->object_id) != 0 ||
-	    take(r, "actor", &f->actor) != 0 || take(r, "action", &f->action) != 0 ||
-	    take(r, "request_id", &f->request_id) != 0 || take_time(r, "from", &f->from) != 0 ||
-	    take_time(r, "to", &f->to) != 0)
+	if (take(r, "object_type", &f->object_type) != 0 ||
+	    take(r, "object_id", &f->object_id) != 0 || take(r, "actor", &f->actor) != 0 ||
+	    take(r, "action", &f->action) != 0 || take(r, "request_id", &f->request_id) != 0 ||
+	    take_time(r, "from", &f->from) != 0 || take_time(r, "to", &f->to) != 0)
 		return -1;
 	return 0;
 }
@@ -203,12 +205,13 @@ audit_select_sql(struct arena *a, const struct audit_filter *f, const char *colu
 }
 
 char *
-audit_items_sql(struct arena *a, const struct audit_filter *f, int limit, const char **values,
-    int *nvalues)
+audit_items_sql(
+    struct arena *a, const struct audit_filter *f, int limit, const char **values, int *nvalues)
 {
 	const char *inner = audit_select_sql(a, f, AUDIT_ITEM_COLUMNS, limit, values, nvalues);
 
-	return arena_printf(a, "SELECT i.seq, row_to_json(i)::text FROM (%s) i ORDER BY i.seq", inner);
+	return arena_printf(
+	    a, "SELECT i.seq, row_to_json(i)::text FROM (%s) i ORDER BY i.seq", inner);
 }
 
 /* JSON string for a cursor: cursors are digits or base64url, but quote whatever comes. */

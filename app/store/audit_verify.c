@@ -1,11 +1,10 @@
 /* audit_verify.c — the hash chain recomputed in bounded batches; see audit_verify.h. */
+#include "logbook/store/audit_verify.h"
+
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
-
-#include "logbook/audit_verify.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -16,9 +15,8 @@ static const char head_sql[] =
     " FROM audit_head h";
 static const char anchor_sql[] =
     "SELECT prev_hash, hash, audit_canonical(a) FROM audit_log a WHERE seq = $1";
-static const char batch_sql[] =
-    "SELECT seq, prev_hash, hash, audit_canonical(a) FROM audit_log a"
-    " WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+static const char batch_sql[] = "SELECT seq, prev_hash, hash, audit_canonical(a) FROM audit_log a"
+				" WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
 
 void
 audit_chain_hash(const char *prev_hash, const char *canonical, char hex[AUDIT_HASH_HEX])

@@ -1,13 +1,14 @@
 /* db.c — the persistent connection, lazy prepared statements, transactions. */
+#include "logbook/store/db.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "logbook/app.h"
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/log.h"
-#include "logbook/metrics.h"
+#include "logbook/core/log.h"
+#include "logbook/http/http.h"
+#include "logbook/metrics/metrics.h"
+#include "logbook/worker/app.h"
 
 static int
 db_connect(struct db *db)
@@ -25,7 +26,8 @@ db_connect(struct db *db)
 	}
 	db->epoch++;
 	/* A stuck query must not hold a worker forever. */
-	snprintf(set, sizeof(set), "SET statement_timeout = %ld; SET application_name = 'logbook-fcgi'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'",
+	snprintf(set, sizeof(set),
+	    "SET statement_timeout = %ld; SET application_name = 'logbook-fcgi'; SET TimeZone = 'UTC'; SET DateStyle = 'ISO'",
 	    db->statement_timeout_ms);
 	PQclear(PQexec(db->conn, set));
 	return 0;
@@ -56,7 +58,8 @@ db_ensure(struct request *r)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	if (db_connect(db) != 0)
-		return PROBLEM(r, 503, "database-unavailable", "the database is not reachable; retry later");
+		return PROBLEM(
+		    r, 503, "database-unavailable", "the database is not reachable; retry later");
 	log_msg("info", "db: reconnected (epoch %u)", db->epoch);
 	metrics_db_reconnect();
 	return 0;
@@ -94,7 +97,8 @@ db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *v
 			return NULL;
 		st->epoch = db->epoch;
 	}
-	return check(r, PQexecPrepared(db->conn, st->name, nparams, values, NULL, NULL, 0), st->name);
+	return check(
+	    r, PQexecPrepared(db->conn, st->name, nparams, values, NULL, NULL, 0), st->name);
 }
 
 PGresult *
@@ -178,9 +182,10 @@ db_batch_run(struct request *r, struct db_batch *b)
 			if (!sent)
 				break;
 		}
-		sent = it->st != NULL ?
-		    PQsendQueryPrepared(conn, it->st->name, it->nparams, it->values, NULL, NULL, 0) :
-		    PQsendQueryParams(conn, it->sql, it->nparams, NULL, it->values, NULL, NULL, 0);
+		sent = it->st != NULL ? PQsendQueryPrepared(conn, it->st->name, it->nparams,
+					    it->values, NULL, NULL, 0)
+				      : PQsendQueryParams(conn, it->sql, it->nparams, NULL,
+					    it->values, NULL, NULL, 0);
 		if (!sent)
 			break;
 	}
@@ -191,14 +196,16 @@ db_batch_run(struct request *r, struct db_batch *b)
 		for (i = 0; i < b->n; i++)
 			if (b->items[i].st != NULL)
 				b->items[i].st->epoch = 0;
-		return PROBLEM(r, 503, "database-unavailable", "the database connection was lost; retry later");
+		return PROBLEM(r, 503, "database-unavailable",
+		    "the database connection was lost; retry later");
 	}
 	for (i = 0; i < b->n; i++) {
 		if (prepared[i]) {
 			res = pipeline_result(conn);
 			if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 				b->items[i].st->epoch = 0;
-				if (ok && res != NULL && PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+				if (ok && res != NULL &&
+				    PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
 					failed = res;
 					res = NULL;
 				}
@@ -207,8 +214,9 @@ db_batch_run(struct request *r, struct db_batch *b)
 			PQclear(res); /* the query's own (aborted) result is read next */
 		}
 		res = pipeline_result(conn);
-		if (res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-		    PQresultStatus(res) == PGRES_TUPLES_OK)) {
+		if (res != NULL &&
+		    (PQresultStatus(res) == PGRES_COMMAND_OK ||
+			PQresultStatus(res) == PGRES_TUPLES_OK)) {
 			b->res[i] = arena_own(r->arena, res, result_clear);
 			continue;
 		}

@@ -1,13 +1,13 @@
 /* db_error.c — what a failed statement means for the client: SQLSTATE -> HTTP, one table. */
 #include <string.h>
 
-#include "logbook/app.h"
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/log.h"
+#include "logbook/core/log.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
+#include "logbook/worker/app.h"
 
 struct sqlstate_map {
-	const char *prefix;  /* a full SQLSTATE or its two-character class */
+	const char *prefix; /* a full SQLSTATE or its two-character class */
 	int         status;
 	const char *slug;
 	const char *detail;
@@ -19,7 +19,8 @@ static const struct sqlstate_map sqlstates[] = {
 	{ "LB409", 409, "invalid-state", NULL },
 	{ "LB412", 412, "precondition-failed", NULL },
 	{ "23505", 409, "duplicate", "that already exists" },
-	{ "23503", 409, "conflict", "it refers to something that does not exist, or is referred to" },
+	{ "23503", 409, "conflict",
+	    "it refers to something that does not exist, or is referred to" },
 	{ "23514", 422, "validation", "a value breaks a constraint" },
 	{ "23502", 422, "validation", "a required value is missing" },
 	{ "40001", 409, "serialization-conflict", "a concurrent change won; retry" },
@@ -29,22 +30,24 @@ static const struct sqlstate_map sqlstates[] = {
 	{ "22", 422, "invalid-value", "a value is not acceptable to the database" },
 	{ "08", 503, "database-unavailable", "the database connection failed; retry later" },
 	{ "53", 503, "database-unavailable", "the database is out of resources; retry later" },
-	{ "57", 503, "database-unavailable", "the database is shutting down or restarting; retry later" },
+	{ "57", 503, "database-unavailable",
+	    "the database is shutting down or restarting; retry later" },
 	{ NULL, 0, NULL, NULL },
 };
 
 int
 db_fail(struct request *r, PGresult *res, const char *what)
 {
-	struct db                 *db = &r->app->db;
-	const char                *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	struct db  *db = &r->app->db;
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const struct sqlstate_map *m;
 
 	/* A lost connection often comes without a SQLSTATE: that is a 503, not a bug. */
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_msg("warn", "db: %s: connection lost: %s", what,
 		    db->conn != NULL ? PQerrorMessage(db->conn) : "no connection");
-		return PROBLEM(r, 503, "database-unavailable", "the database connection was lost; retry later");
+		return PROBLEM(r, 503, "database-unavailable",
+		    "the database connection was lost; retry later");
 	}
 	if (state == NULL)
 		state = "XX000";
@@ -54,9 +57,11 @@ db_fail(struct request *r, PGresult *res, const char *what)
 	if (m->prefix == NULL) {
 		log_msg("error", "db: %s: %s", what,
 		    res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
-		PROBLEM(r, 500, "internal", "an internal error occurred (request %s)", r->request_id);
+		PROBLEM(
+		    r, 500, "internal", "an internal error occurred (request %s)", r->request_id);
 	} else if (m->detail == NULL) {
-		const char *msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		const char *msg =
+		    res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 		PROBLEM(r, m->status, m->slug, "%s", msg != NULL ? msg : m->slug);
 	} else

@@ -1,10 +1,11 @@
 /* entry_store.c — the statements behind entry_store.h. */
+#include "logbook/store/entry_store.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "logbook/entry_store.h"
-#include "logbook/http.h"
+#include "logbook/http/http.h"
 
 DB_STMT(stmt_create,
     "WITH v AS (SELECT template_key, version, definition FROM template_versions"
@@ -31,26 +32,29 @@ DB_STMT(stmt_history,
     " FROM section_history WHERE entry_id = $1::uuid AND section = $2 ORDER BY id");
 
 struct db_stmt estore_claim = { "estore_claim",
-    "SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)", 0 };
+	"SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM section_claim($1::uuid, $2, $3::bigint, $4, $5, $6, $7)",
+	0 };
 /* A transition (data NULL) records the data of the latest save, so that every history item
  * shows the section as it was at that step. */
 struct db_stmt estore_history_insert = { "estore_history_insert",
-    "INSERT INTO section_history (entry_id, section, revision, action, from_state, to_state, actor,"
-    " comment, data, tables) SELECT $1::uuid, $2, s.revision, $3, $4, $5, $6, $7,"
-    " coalesce($8::jsonb, last.data), coalesce($9::jsonb, last.tables)"
-    " FROM entry_sections s LEFT JOIN LATERAL (SELECT data, tables FROM section_history h"
-    "   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
-    "   ORDER BY h.id DESC LIMIT 1) last ON true"
-    " WHERE s.entry_id = $1::uuid AND s.section = $2", 0 };
+	"INSERT INTO section_history (entry_id, section, revision, action, from_state, to_state, actor,"
+	" comment, data, tables) SELECT $1::uuid, $2, s.revision, $3, $4, $5, $6, $7,"
+	" coalesce($8::jsonb, last.data), coalesce($9::jsonb, last.tables)"
+	" FROM entry_sections s LEFT JOIN LATERAL (SELECT data, tables FROM section_history h"
+	"   WHERE h.entry_id = s.entry_id AND h.section = s.section AND h.action = 'save'"
+	"   ORDER BY h.id DESC LIMIT 1) last ON true"
+	" WHERE s.entry_id = $1::uuid AND s.section = $2",
+	0 };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",
-    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-    " client_ip, user_agent, before, after)"
-    " SELECT $1, $2::text[], 'save', 'entry', $3, $4, $5, $6, $7, d.before, d.after"
-    " FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"
-    "   FROM section_history h WHERE h.entry_id = $3::uuid AND h.section = $4 AND h.action = 'save'"
-    "   ORDER BY h.id DESC OFFSET 1 LIMIT 1), $8::jsonb) d", 0 };
+	"INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
+	" client_ip, user_agent, before, after)"
+	" SELECT $1, $2::text[], 'save', 'entry', $3, $4, $5, $6, $7, d.before, d.after"
+	" FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"
+	"   FROM section_history h WHERE h.entry_id = $3::uuid AND h.section = $4 AND h.action = 'save'"
+	"   ORDER BY h.id DESC OFFSET 1 LIMIT 1), $8::jsonb) d",
+	0 };
 
 bool
 uuid_valid(const char *s)
@@ -76,8 +80,10 @@ uuid_generate(char out[ENTRY_ID_TEXT])
 		memset(b, 0, sizeof(b)); /* cannot happen on Linux >= 3.17 with a seeded pool */
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(out, ENTRY_ID_TEXT, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	snprintf(out, ENTRY_ID_TEXT,
+	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	    b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	    b[15]);
 }
 
 PGresult *
@@ -101,7 +107,8 @@ estore_create_why(struct request *r, const char *id, const char *key)
 	if (PQgetvalue(res, 0, 1)[0] == 't')
 		return PROBLEM(r, 409, "duplicate", "an entry with id %s exists already", id);
 	if (PQgetvalue(res, 0, 0)[0] == 't')
-		return PROBLEM(r, 409, "archived", "template '%s' is archived: no new entries", key);
+		return PROBLEM(
+		    r, 409, "archived", "template '%s' is archived: no new entries", key);
 	return PROBLEM(r, 409, "not-published", "template '%s' has no published version yet", key);
 }
 

@@ -1,9 +1,10 @@
 /* entry_versions.c — see entry_versions.h. */
+#include "logbook/store/entry_versions.h"
+
 #include <string.h>
 #include <strings.h>
 
 #include "logbook/domain/naming.h"
-#include "logbook/entry_versions.h"
 
 struct slot {
 	char id[37];

@@ -1,13 +1,13 @@
 /* idempotency.c — see idempotency.h. */
+#include "logbook/store/idempotency.h"
+
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/idempotency.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
 
 DB_STMT(stmt_idem_lock, "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(1) || $2, 7412))");
 DB_STMT(stmt_idem_find,
@@ -72,8 +72,10 @@ idem_begin(struct request *r)
 		return 0;
 	if (!key_acceptable(r->idempotency_key))
 		return PROBLEM(r, 400, "bad-idempotency-key",
-		    "Idempotency-Key must be 1 to %d visible ASCII characters", IDEMPOTENCY_KEY_MAX);
-	if (request_body(r) != 0 || db_begin(r) != 0 || db_exec(r, &stmt_idem_lock, 2, params) == NULL ||
+		    "Idempotency-Key must be 1 to %d visible ASCII characters",
+		    IDEMPOTENCY_KEY_MAX);
+	if (request_body(r) != 0 || db_begin(r) != 0 ||
+	    db_exec(r, &stmt_idem_lock, 2, params) == NULL ||
 	    (res = db_exec(r, &stmt_idem_find, 2, params)) == NULL)
 		return -1;
 	if (PQntuples(res) == 0)

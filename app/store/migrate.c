@@ -1,8 +1,8 @@
 /* migrate.c — applying the compiled-in migrations; see migrate.h. */
+#include "logbook/store/migrate.h"
+
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "logbook/migrate.h"
 
 /* Any constant works; it only has to be the same for every logbookctl. */
 #define MIGRATION_LOCK_KEY "7412031"
@@ -22,7 +22,7 @@ static int
 run(PGconn *conn, const char *sql, char *err, size_t errlen, const char *what)
 {
 	PGresult *res = PQexec(conn, sql);
-	int       ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (!ok)
 		snprintf(err, errlen, "%s: %s", what, PQresultErrorMessage(res));
@@ -38,10 +38,13 @@ migrate_apply(PGconn *conn, char *err, size_t errlen)
 	char      version[16];
 
 	if (run(conn, "BEGIN", err, errlen, "begin") != 0 ||
-	    run(conn, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK_KEY ")", err, errlen, "lock") != 0 ||
-	    run(conn, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    run(conn, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK_KEY ")", err, errlen,
+		"lock") != 0 ||
+	    run(conn,
+		"CREATE TABLE IF NOT EXISTS schema_migrations ("
 		"version integer PRIMARY KEY, name text NOT NULL, "
-		"applied_at timestamptz NOT NULL DEFAULT now())", err, errlen, "schema_migrations") != 0)
+		"applied_at timestamptz NOT NULL DEFAULT now())",
+		err, errlen, "schema_migrations") != 0)
 		goto fail;
 	res = PQexec(conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -60,10 +63,12 @@ migrate_apply(PGconn *conn, char *err, size_t errlen)
 		if (run(conn, m->sql, err, errlen, m->name) != 0)
 			goto fail;
 		snprintf(version, sizeof(version), "%d", m->version);
-		res = PQexecParams(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-		    2, NULL, params, NULL, NULL, 0);
+		res = PQexecParams(conn,
+		    "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, NULL,
+		    params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			snprintf(err, errlen, "recording %s: %s", m->name, PQresultErrorMessage(res));
+			snprintf(
+			    err, errlen, "recording %s: %s", m->name, PQresultErrorMessage(res));
 			goto fail;
 		}
 		PQclear(res);

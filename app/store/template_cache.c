@@ -2,21 +2,22 @@
  * identifiers derived from validated keys, each quoted with PQescapeIdentifier; values travel
  * as parameters. Every statement casts its outputs to text, so that a later ALTER ... TYPE on
  * a column can never change a prepared statement's result type. */
+#include "logbook/store/template_cache.h"
+
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "logbook/app.h"
-#include "logbook/db.h"
+#include "logbook/core/json_util.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/domain/naming.h"
-#include "logbook/http.h"
-#include "logbook/json_util.h"
-#include "logbook/template_cache.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
+#include "logbook/worker/app.h"
 
-DB_STMT(stmt_definition, "SELECT definition FROM template_versions"
+DB_STMT(stmt_definition,
+    "SELECT definition FROM template_versions"
     " WHERE template_key = $1 AND version = $2::integer AND status <> 'draft'");
 
 static struct tc_version *slots[TCACHE_SLOTS];
@@ -42,12 +43,15 @@ read_expr(struct arena *a, const char *col, enum field_type t)
 {
 	switch (t) {
 	case FIELD_DATETIME:
-		return arena_printf(a, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
+		return arena_printf(
+		    a, "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", col);
 	case FIELD_CHOICE:
 		/* A later version may have made the column a multichoice (text[], holding ARRAY[old
 		 * value]): read either shape, since this statement outlives such a change. */
-		return arena_printf(a, "(SELECT CASE jsonb_typeof(j) WHEN 'array' THEN j->>0 ELSE j#>>'{}' END"
-		    " FROM to_jsonb(%s) AS j)", col);
+		return arena_printf(a,
+		    "(SELECT CASE jsonb_typeof(j) WHEN 'array' THEN j->>0 ELSE j#>>'{}' END"
+		    " FROM to_jsonb(%s) AS j)",
+		    col);
 	default:
 		return arena_printf(a, "%s::text", col);
 	}
@@ -67,12 +71,13 @@ stmt_init(struct arena *a, struct db_stmt *st, const char *name, char *sql)
 }
 
 /* Joins n strings made by fn(i) with sep, in a. */
-#define JOIN(a, out, n, sep, ...) do {						\
-	size_t i_;								\
-	(out) = "";								\
-	for (i_ = 0; i_ < (n); i_++)						\
-		(out) = arena_printf((a), "%s%s%s", (out), i_ ? (sep) : "", __VA_ARGS__); \
-} while (0)
+#define JOIN(a, out, n, sep, ...)                                                                 \
+	do {                                                                                      \
+		size_t i_;                                                                        \
+		(out) = "";                                                                       \
+		for (i_ = 0; i_ < (n); i_++)                                                      \
+			(out) = arena_printf((a), "%s%s%s", (out), i_ ? (sep) : "", __VA_ARGS__); \
+	} while (0)
 
 static int
 build_table(struct request *r, struct arena *a, const char *schema, const struct tpl_section *s,
@@ -93,24 +98,27 @@ build_table(struct request *r, struct arena *a, const char *schema, const struct
 	JOIN(a, cols, d->ncolumns, ", ", q[i_]);
 	JOIN(a, reads, d->ncolumns, ", ", read_expr(a, q[i_], d->columns[i_].type));
 	JOIN(a, picks, d->ncolumns, ", ", arena_printf(a, "x.%s", q[i_]));
-	stmt_init(a, &t->read, arena_printf(a, "%s:read", tag), arena_printf(a,
-	    "SELECT %s FROM %s WHERE _entry_id = $1::uuid ORDER BY _row_no", reads, t->ident));
-	stmt_init(a, &t->delete_rows, arena_printf(a, "%s:delete", tag), arena_printf(a,
-	    "DELETE FROM %s WHERE _entry_id = $1::uuid", t->ident));
+	stmt_init(a, &t->read, arena_printf(a, "%s:read", tag),
+	    arena_printf(a, "SELECT %s FROM %s WHERE _entry_id = $1::uuid ORDER BY _row_no", reads,
+		t->ident));
+	stmt_init(a, &t->delete_rows, arena_printf(a, "%s:delete", tag),
+	    arena_printf(a, "DELETE FROM %s WHERE _entry_id = $1::uuid", t->ident));
 	/* One statement whatever the number of rows: $2 is a JSON array of row objects whose
 	 * values are the normalized texts. json_populate_record converts them to the columns'
 	 * types as the table has them now, so no type is written here: a later version that
 	 * changes a column's type does not break this version's statement. */
-	stmt_init(a, &t->insert_rows, arena_printf(a, "%s:insert", tag), arena_printf(a,
-	    "INSERT INTO %s (_entry_id, _row_no, %s) SELECT $1::uuid, r.n, %s"
-	    " FROM json_array_elements($2::json) WITH ORDINALITY AS r(v, n),"
-	    " json_populate_record(NULL::%s, r.v) AS x", t->ident, cols, picks, t->ident));
+	stmt_init(a, &t->insert_rows, arena_printf(a, "%s:insert", tag),
+	    arena_printf(a,
+		"INSERT INTO %s (_entry_id, _row_no, %s) SELECT $1::uuid, r.n, %s"
+		" FROM json_array_elements($2::json) WITH ORDINALITY AS r(v, n),"
+		" json_populate_record(NULL::%s, r.v) AS x",
+		t->ident, cols, picks, t->ident));
 	return 0;
 }
 
 static int
-build_section(struct request *r, struct arena *a, const char *schema, struct tc_section *cs,
-    const char *tag)
+build_section(
+    struct request *r, struct arena *a, const char *schema, struct tc_section *cs, const char *tag)
 {
 	const struct tpl_section *s = cs->def;
 	char                     *table, *cols = "", *reads = "", *vals = "", *sets = "";
@@ -125,24 +133,27 @@ build_section(struct request *r, struct arena *a, const char *schema, struct tc_
 		if ((q[i] = quote(r, a, s->fields[i].key)) == NULL)
 			return -1;
 	JOIN(a, cols, s->nfields, "", arena_printf(a, ", %s", q[i_]));
-	JOIN(a, reads, s->nfields, "", arena_printf(a, ", %s", read_expr(a, q[i_], s->fields[i_].type)));
+	JOIN(a, reads, s->nfields, "",
+	    arena_printf(a, ", %s", read_expr(a, q[i_], s->fields[i_].type)));
 	JOIN(a, vals, s->nfields, "", arena_printf(a, ", x.%s", q[i_]));
 	JOIN(a, sets, s->nfields, "", arena_printf(a, ", %s = EXCLUDED.%s", q[i_], q[i_]));
-	stmt_init(a, &cs->read, arena_printf(a, "%s:read", tag), arena_printf(a,
-	    "SELECT _revision::text%s FROM %s WHERE _entry_id = $1::uuid", reads, cs->ident));
+	stmt_init(a, &cs->read, arena_printf(a, "%s:read", tag),
+	    arena_printf(a, "SELECT _revision::text%s FROM %s WHERE _entry_id = $1::uuid", reads,
+		cs->ident));
 	/* Columns of fields this version does not have are left alone: data is never dropped. */
 	/* $3 is a JSON object of the normalized texts, typed by the live table (see insert_rows). */
-	stmt_init(a, &cs->upsert, arena_printf(a, "%s:upsert", tag), arena_printf(a,
-	    "INSERT INTO %s AS t (_entry_id, _revision%s) SELECT $1::uuid,"
-	    " (SELECT revision FROM public.entry_sections WHERE entry_id = $1::uuid AND section = $2)%s"
-	    " FROM json_populate_record(NULL::%s, $3::json) AS x"
-	    " ON CONFLICT (_entry_id) DO UPDATE SET _revision = EXCLUDED._revision%s",
-	    cs->ident, cols, vals, cs->ident, sets));
+	stmt_init(a, &cs->upsert, arena_printf(a, "%s:upsert", tag),
+	    arena_printf(a,
+		"INSERT INTO %s AS t (_entry_id, _revision%s) SELECT $1::uuid,"
+		" (SELECT revision FROM public.entry_sections WHERE entry_id = $1::uuid AND section = $2)%s"
+		" FROM json_populate_record(NULL::%s, $3::json) AS x"
+		" ON CONFLICT (_entry_id) DO UPDATE SET _revision = EXCLUDED._revision%s",
+		cs->ident, cols, vals, cs->ident, sets));
 	cs->tables = arena_zalloc(a, s->ntables * sizeof(*cs->tables) + 1);
 	for (i = 0; i < s->ntables; i++) {
 		cs->tables[i].def = &s->tables[i];
-		if (build_table(r, a, schema, s, &cs->tables[i], arena_printf(a, "%s:%s", tag,
-		    s->tables[i].key)) != 0)
+		if (build_table(r, a, schema, s, &cs->tables[i],
+			arena_printf(a, "%s:%s", tag, s->tables[i].key)) != 0)
 			return -1;
 	}
 	return 0;
@@ -161,8 +172,8 @@ tcache_entry_column(const struct tc_version *v, size_t section)
 
 /* ARRAY[<read_expr of each column, qualified by alias>] */
 static char *
-text_array(struct request *r, struct arena *a, const char *alias, const struct tpl_field *fields,
-    size_t n)
+text_array(
+    struct request *r, struct arena *a, const char *alias, const struct tpl_field *fields, size_t n)
 {
 	char  *out = "";
 	size_t i;
@@ -189,59 +200,69 @@ build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const
 	v->read_entry_params = arena_zalloc(a, (v->def->nsections + 1) * sizeof(char *));
 	for (s = 0; s < v->def->nsections; s++) {
 		const struct tc_section *cs = &v->sections[s];
-		const char              *sa = arena_printf(a, "s%zu", s), *da = arena_printf(a, "d%zu", s);
+		const char *sa = arena_printf(a, "s%zu", s), *da = arena_printf(a, "d%zu", s);
 
 		v->read_entry_params[s + 1] = cs->def->key;
 		if ((arr = text_array(r, a, da, cs->def->fields, cs->def->nfields)) == NULL)
 			return -1;
-		cols = arena_printf(a, "%s, %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
-		    " %s.updated_at::text, %s::text", cols, sa, sa, sa, sa, sa, arr);
-		joins = arena_printf(a, "%s LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
+		cols = arena_printf(a,
+		    "%s, %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
+		    " %s.updated_at::text, %s::text",
+		    cols, sa, sa, sa, sa, sa, arr);
+		joins = arena_printf(a,
+		    "%s LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
 		    " AND %s.section = $%zu LEFT JOIN %s %s ON %s._entry_id = e.id",
 		    joins, sa, sa, sa, s + 2, cs->ident, da, da);
 		for (t = 0; t < cs->def->ntables; t++) {
 			const struct tc_table *ct = &cs->tables[t];
 
-			if ((arr = text_array(r, a, "c", ct->def->columns, ct->def->ncolumns)) == NULL)
+			if ((arr = text_array(r, a, "c", ct->def->columns, ct->def->ncolumns)) ==
+			    NULL)
 				return -1;
-			cols = arena_printf(a, "%s, (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
-			    " WHERE c._entry_id = e.id)::text", cols, arr, ct->ident);
+			cols = arena_printf(a,
+			    "%s, (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
+			    " WHERE c._entry_id = e.id)::text",
+			    cols, arr, ct->ident);
 		}
 	}
-	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag), arena_printf(a,
-	    "SELECT e.template_key, e.template_version::text, e.title, e.created_by,"
-	    " e.created_at::text, e.updated_at::text%s FROM public.entries e%s WHERE e.id = $1::uuid",
-	    cols, joins));
+	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag),
+	    arena_printf(a,
+		"SELECT e.template_key, e.template_version::text, e.title, e.created_by,"
+		" e.created_at::text, e.updated_at::text%s FROM public.entries e%s WHERE e.id = $1::uuid",
+		cols, joins));
 	return 0;
 }
 
 static struct tc_version *
 load(struct request *r, const char *key, int version)
 {
-	char              vtext[16];
-	const char       *params[2] = { key, vtext };
-	PGresult         *res;
-	struct json_object *doc;
-	struct verr_list  errs;
+	char                    vtext[16];
+	const char             *params[2] = { key, vtext };
+	PGresult               *res;
+	struct json_object     *doc;
+	struct verr_list        errs;
 	enum json_tokener_error jerr;
-	struct tpl_def   *def;
-	struct tc_version *v;
-	struct arena     *a;
-	char             *schema;
-	size_t            i;
+	struct tpl_def         *def;
+	struct tc_version      *v;
+	struct arena           *a;
+	char                   *schema;
+	size_t                  i;
 
 	snprintf(vtext, sizeof(vtext), "%d", version);
 	if ((res = db_exec(r, &stmt_definition, 2, params)) == NULL)
 		return NULL;
 	if (PQntuples(res) == 0)
-		return PROBLEM(r, 404, "not-found", "template '%s' has no published version %d", key,
-		    version), NULL;
-	doc = json_own(r, json_number_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 64,
-	    JSON_TOKENER_STRICT, &jerr));
+		return PROBLEM(r, 404, "not-found", "template '%s' has no published version %d",
+			   key, version),
+		       NULL;
+	doc = json_own(r,
+	    json_number_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), 64,
+		JSON_TOKENER_STRICT, &jerr));
 	verr_init(&errs, r->arena);
 	if (doc == NULL || (def = tpl_def_parse(doc, &errs)) == NULL)
-		return PROBLEM(r, 500, "internal", "stored definition of %s v%d does not parse", key,
-		    version), NULL;
+		return PROBLEM(r, 500, "internal", "stored definition of %s v%d does not parse",
+			   key, version),
+		       NULL;
 	a = &def->arena;
 	generation++;
 	v = arena_zalloc(a, sizeof(*v));
@@ -254,7 +275,7 @@ load(struct request *r, const char *key, int version)
 	for (i = 0; i < def->nsections; i++) {
 		v->sections[i].def = &def->sections[i];
 		if (build_section(r, a, schema, &v->sections[i],
-		    arena_printf(a, "%s:%d:%s", key, version, def->sections[i].key)) != 0)
+			arena_printf(a, "%s:%d:%s", key, version, def->sections[i].key)) != 0)
 			goto fail;
 	}
 	if (build_entry_read(r, a, v, arena_printf(a, "%s:%d", key, version)) != 0)
@@ -263,7 +284,8 @@ load(struct request *r, const char *key, int version)
 fail:
 	tpl_def_free(def);
 	return PROBLEM(r, 500, "internal", "cannot quote identifiers: %s",
-	    PQerrorMessage(r->app->db.conn)), NULL;
+		   PQerrorMessage(r->app->db.conn)),
+	       NULL;
 }
 
 struct tc_version *
@@ -274,11 +296,13 @@ tcache_get(struct request *r, const char *key, int version)
 
 	clock_now++;
 	for (i = 0; i < TCACHE_SLOTS; i++) {
-		if (slots[i] != NULL && slots[i]->version == version && strcmp(slots[i]->key, key) == 0) {
+		if (slots[i] != NULL && slots[i]->version == version &&
+		    strcmp(slots[i]->key, key) == 0) {
 			slots[i]->used = clock_now;
 			return slots[i];
 		}
-		if (slots[i] == NULL || (slots[victim] != NULL && slots[i]->used < slots[victim]->used))
+		if (slots[i] == NULL ||
+		    (slots[victim] != NULL && slots[i]->used < slots[victim]->used))
 			victim = i;
 	}
 	if ((v = load(r, key, version)) == NULL)

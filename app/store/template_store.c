@@ -1,19 +1,23 @@
 /* template_store.c — the statements behind template_store.h. */
+#include "logbook/store/template_store.h"
+
 #include <stdio.h>
 
-#include "logbook/db.h"
-#include "logbook/http.h"
-#include "logbook/template_store.h"
+#include "logbook/http/http.h"
+#include "logbook/store/db.h"
 
 #define TEMPLATE_COLUMNS "key, archived, revision, created_by, created_at, updated_at"
-#define VERSION_COLUMNS  "version, status, definition, created_by, created_at, updated_at," \
-			 " published_by, published_at"
+#define VERSION_COLUMNS                                                    \
+	"version, status, definition, created_by, created_at, updated_at," \
+	" published_by, published_at"
 
 DB_STMT(stmt_template, "SELECT " TEMPLATE_COLUMNS " FROM templates WHERE key = $1");
 DB_STMT(stmt_template_lock, "SELECT " TEMPLATE_COLUMNS " FROM templates WHERE key = $1 FOR UPDATE");
-DB_STMT(stmt_versions, "SELECT " VERSION_COLUMNS " FROM template_versions"
+DB_STMT(stmt_versions,
+    "SELECT " VERSION_COLUMNS " FROM template_versions"
     " WHERE template_key = $1 ORDER BY version DESC");
-DB_STMT(stmt_version, "SELECT " VERSION_COLUMNS " FROM template_versions"
+DB_STMT(stmt_version,
+    "SELECT " VERSION_COLUMNS " FROM template_versions"
     " WHERE template_key = $1 AND version = $2::integer");
 DB_STMT(stmt_list,
     "SELECT t.key, t.archived, t.revision, t.updated_at, v.version, v.status,"
@@ -39,7 +43,8 @@ DB_STMT(stmt_draft_update,
 DB_STMT(stmt_draft_insert,
     "INSERT INTO template_versions (template_key, version, status, definition, created_by)"
     " VALUES ($1, $2::integer, 'draft', $3::json, $4) RETURNING version");
-DB_STMT(stmt_touch, "UPDATE templates SET revision = revision + 1, updated_at = now()"
+DB_STMT(stmt_touch,
+    "UPDATE templates SET revision = revision + 1, updated_at = now()"
     " WHERE key = $1 RETURNING revision");
 DB_STMT(stmt_archive,
     "WITH v AS (UPDATE template_versions SET status = 'archived', updated_at = now()"
@@ -99,7 +104,8 @@ tstore_insert(struct request *r, const char *key, const char *definition_json)
 }
 
 PGresult *
-tstore_draft_update(struct request *r, const char *key, const char *version, const char *definition_json)
+tstore_draft_update(
+    struct request *r, const char *key, const char *version, const char *definition_json)
 {
 	const char *v[3] = { key, version, definition_json };
 
@@ -107,7 +113,8 @@ tstore_draft_update(struct request *r, const char *key, const char *version, con
 }
 
 PGresult *
-tstore_draft_insert(struct request *r, const char *key, const char *version, const char *definition_json)
+tstore_draft_insert(
+    struct request *r, const char *key, const char *version, const char *definition_json)
 {
 	const char *v[4] = { key, version, definition_json, r->user->sub };
 

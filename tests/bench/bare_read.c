@@ -5,12 +5,11 @@
  *
  *   BARE_CONNINFO="host=... dbname=logbook user=logbook_app" spawn-fcgi ... -- bare-read
  *   GET /bare/?id=<entry uuid> */
+#include <fcgiapp.h>
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <fcgiapp.h>
-#include <libpq-fe.h>
 
 int
 main(void)
@@ -20,11 +19,13 @@ main(void)
 	PGresult    *res;
 	FCGX_Request req;
 
-	if (conninfo == NULL || (conn = PQconnectdb(conninfo)) == NULL || PQstatus(conn) != CONNECTION_OK) {
+	if (conninfo == NULL || (conn = PQconnectdb(conninfo)) == NULL ||
+	    PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "bare-read: set BARE_CONNINFO to a reachable database\n");
 		return 1;
 	}
-	res = PQprepare(conn, "read", "SELECT id, title, updated_at FROM entries WHERE id = $1::uuid", 1, NULL);
+	res = PQprepare(
+	    conn, "read", "SELECT id, title, updated_at FROM entries WHERE id = $1::uuid", 1, NULL);
 	PQclear(res);
 	FCGX_Init();
 	FCGX_InitRequest(&req, 0, 0);
@@ -35,11 +36,13 @@ main(void)
 
 		res = PQexecPrepared(conn, "read", 1, params, NULL, NULL, 0);
 		if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-			FCGX_FPrintF(req.out, "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n"
+			FCGX_FPrintF(req.out,
+			    "Status: 200 OK\r\nContent-Type: application/json\r\n\r\n"
 			    "{\"id\":\"%s\",\"title\":\"%s\",\"updated_at\":\"%s\"}",
 			    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 		else
-			FCGX_FPrintF(req.out, "Status: 404 Not Found\r\nContent-Type: application/json\r\n\r\n{}");
+			FCGX_FPrintF(req.out,
+			    "Status: 404 Not Found\r\nContent-Type: application/json\r\n\r\n{}");
 		PQclear(res);
 		FCGX_Finish_r(&req);
 	}

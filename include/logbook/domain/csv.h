@@ -10,25 +10,25 @@
 #include <stddef.h>
 
 struct csv_line {
-	char   *data;    /* malloc'd; the record so far (not NUL-terminated) */
-	size_t  len, cap;
-	int     nfields; /* fields in the current record */
+	char  *data; /* malloc'd; the record so far (not NUL-terminated) */
+	size_t len, cap;
+	int    nfields; /* fields in the current record */
 };
 
 /* Starts a new record, keeping the buffer. */
-void	csv_line_reset(struct csv_line *l);
+void csv_line_reset(struct csv_line *l);
 
 /* Appends one field (NULL: SQL NULL). Returns 0, or -1 when memory runs out (the record is
  * then incomplete; reset before reuse). */
-int	csv_line_add(struct csv_line *l, const char *field);
+int csv_line_add(struct csv_line *l, const char *field);
 
 /* Ends the record with CRLF. Returns 0 or -1 (out of memory). */
-int	csv_line_end(struct csv_line *l);
+int csv_line_end(struct csv_line *l);
 
 /* Frees the buffer; the struct may be reused after. */
-void	csv_line_free(struct csv_line *l);
+void csv_line_free(struct csv_line *l);
 
 /* Whether a field needs quotes: empty, or containing a comma, a double quote, CR or LF. */
-int	csv_needs_quotes(const char *field);
+int csv_needs_quotes(const char *field);
 
 #endif

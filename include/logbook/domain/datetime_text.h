@@ -25,8 +25,8 @@
 
 /* Each reads s[0..len); on success writes the normalized text to out and the ordinal to
  * *ord and returns true; returns false (out = "") for anything else. */
-bool	dt_parse_date(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord);
-bool	dt_parse_time(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord);
-bool	dt_parse_datetime(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord);
+bool dt_parse_date(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord);
+bool dt_parse_time(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord);
+bool dt_parse_datetime(const char *s, size_t len, char out[DT_TEXT_MAX], int64_t *ord);
 
 #endif

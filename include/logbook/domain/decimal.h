@@ -32,11 +32,11 @@ enum decimal_status {
 
 /* Reads s[0..len) in grammar g and writes the normalized text to out. On any status other
  * than DECIMAL_OK, out holds "". Work is bounded by len whatever the exponent says. */
-enum decimal_status decimal_normalize(const char *s, size_t len, enum decimal_grammar g,
-    char out[DECIMAL_TEXT_MAX]);
+enum decimal_status decimal_normalize(
+    const char *s, size_t len, enum decimal_grammar g, char out[DECIMAL_TEXT_MAX]);
 
 /* Compares two normalized decimals by value: <0, 0, >0 ("1.50" and "1.5" compare equal). */
-int	decimal_cmp(const char *a, const char *b);
+int decimal_cmp(const char *a, const char *b);
 
 enum int_status {
 	INT_OK,

@@ -39,11 +39,10 @@
 #ifndef LOGBOOK_DOMAIN_FIELD_VALUE_H
 #define LOGBOOK_DOMAIN_FIELD_VALUE_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <json-c/json.h>
 
 #include "logbook/domain/template_def.h"
 #include "logbook/domain/verr.h"
@@ -51,22 +50,21 @@
 /* Validates value (present=false: the member was absent; value NULL: JSON null) against f.
  * Returns 0 when valid, with *out the normalized text in errs->arena or NULL for SQL NULL;
  * returns -1 with *out NULL and every problem appended to errs under path p. */
-int	field_value_check(const struct tpl_field *f, json_object *value, bool present,
-	    const struct vpath *p, struct verr_list *errs, const char **out);
+int field_value_check(const struct tpl_field *f, json_object *value, bool present,
+    const struct vpath *p, struct verr_list *errs, const char **out);
 
 /* Checks a non-null value against the type alone (no constraints) and normalizes it; used to
  * read min/max bounds. Types integer, decimal, date, time, datetime set *ord as in
  * struct field_bound. Returns 0, or -1 with errors appended. *text lives in errs->arena. */
-int	field_value_typed(enum field_type t, json_object *value, const struct vpath *p,
-	    struct verr_list *errs, const char **text, int64_t *ord);
+int field_value_typed(enum field_type t, json_object *value, const struct vpath *p,
+    struct verr_list *errs, const char **text, int64_t *ord);
 
 /* Compares a normalized value with a bound of the same type: <0, 0, >0. */
-int	field_value_cmp(enum field_type t, const char *text, int64_t ord,
-	    const struct field_bound *b);
+int field_value_cmp(enum field_type t, const char *text, int64_t ord, const struct field_bound *b);
 
 /* Reads a JSON string (value must have json_type_string): appends invalid_utf8 or format
  * (U+0000) at p and returns -1, else returns 0 with *s and *len borrowed from value. */
-int	json_string_clean(json_object *value, const struct vpath *p, struct verr_list *errs,
-	    const char **s, size_t *len);
+int json_string_clean(
+    json_object *value, const struct vpath *p, struct verr_list *errs, const char **s, size_t *len);
 
 #endif

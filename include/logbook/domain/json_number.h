@@ -17,15 +17,14 @@
 #ifndef LOGBOOK_DOMAIN_JSON_NUMBER_H
 #define LOGBOOK_DOMAIN_JSON_NUMBER_H
 
-#include <stddef.h>
-
 #include <json-c/json.h>
+#include <stddef.h>
 
 /* The exact text of a number object: the source token for doubles from the tokener, the
  * decimal digits of the stored value for int64/uint64. For a double made with
  * json_object_new_double() (no source text) json-c's own formatting is returned. NULL when
  * obj is not a number. The string belongs to obj. */
-const char	*json_number_text(json_object *obj);
+const char *json_number_text(json_object *obj);
 
 /* Parses text[0..len) as one JSON document with JSON_TOKENER_STRICT | flags (e.g.
  * JSON_TOKENER_VALIDATE_UTF8) and max_depth, rejecting trailing bytes, after protecting
@@ -33,7 +32,7 @@ const char	*json_number_text(json_object *obj);
  * for request bodies. Returns a new reference, or NULL with *err set
  * (json_tokener_error_depth, ..._parse_eof, ..._parse_unexpected for trailing bytes or an
  * embedded NUL, ...). Uses O(len) memory; aborts on out-of-memory like the arena. */
-json_object	*json_number_parse(const char *text, size_t len, int max_depth, int flags,
-		    enum json_tokener_error *err);
+json_object *json_number_parse(
+    const char *text, size_t len, int max_depth, int flags, enum json_tokener_error *err);
 
 #endif

@@ -29,16 +29,16 @@ struct arena;
 #define COL_ROW_NO   "_row_no"   /* integer, child tables: 1-based row position */
 
 /* FNV-1a, 32 bits, of s. */
-uint32_t	 naming_fnv1a32(const char *s);
+uint32_t naming_fnv1a32(const char *s);
 
 /* Returns name itself (copied into a) when it fits in PG_IDENT_MAX bytes, else the
  * shortened form described above. */
-char		*naming_fit(struct arena *a, const char *name);
+char *naming_fit(struct arena *a, const char *name);
 
 /* Each returns a new string in a. */
-char		*naming_schema(struct arena *a, const char *template_key);
-char		*naming_section_table(struct arena *a, const char *section_key);
-char		*naming_child_table(struct arena *a, const char *section_key, const char *table_key);
-char		*naming_check(struct arena *a, const char *column, const char *kind);
+char *naming_schema(struct arena *a, const char *template_key);
+char *naming_section_table(struct arena *a, const char *section_key);
+char *naming_child_table(struct arena *a, const char *section_key, const char *table_key);
+char *naming_check(struct arena *a, const char *column, const char *kind);
 
 #endif

@@ -18,9 +18,9 @@
 
 /* Checks and compiles pattern into *re. Returns NULL on success (the caller must regfree
  * *re) or a static message saying what is wrong (nothing to free). */
-const char	*pattern_compile(const char *pattern, regex_t *re);
+const char *pattern_compile(const char *pattern, regex_t *re);
 
 /* True when the whole of s matches re (compiled by pattern_compile). */
-bool		 pattern_match(const regex_t *re, const char *s);
+bool pattern_match(const regex_t *re, const char *s);
 
 #endif

@@ -41,19 +41,19 @@ enum check_kind {
 
 struct phys_check {
 	bool               set;
-	struct field_bound bound;    /* min/max: the field's bound; lengths: text and ord */
-	const char *const *choices;  /* choices */
+	struct field_bound bound;   /* min/max: the field's bound; lengths: text and ord */
+	const char *const *choices; /* choices */
 	size_t             nchoices;
 };
 
 struct phys_column {
 	const char       *name;
-	enum field_type   ftype;        /* the last field type given; the SQL type follows */
+	enum field_type   ftype; /* the last field type given; the SQL type follows */
 	bool              not_null;
 	const char       *default_text; /* normalized, NULL for none */
 	struct phys_check checks[CHECK_KIND_COUNT];
-	bool              live;         /* named by the last applied definition */
-	size_t            field_index;  /* its position there, when live */
+	bool              live;        /* named by the last applied definition */
+	size_t            field_index; /* its position there, when live */
 };
 
 struct phys_table {
@@ -73,18 +73,18 @@ struct phys_schema {
 };
 
 /* SQL type of a column type ("text", "bigint", ..., "text[]"). */
-const char	*col_type_sql(enum col_type t);
-enum col_type	 col_type_of(enum field_type t);
+const char   *col_type_sql(enum col_type t);
+enum col_type col_type_of(enum field_type t);
 /* "min", "max", "min_length", "max_length", "choices". */
-const char	*check_kind_name(enum check_kind k);
+const char *check_kind_name(enum check_kind k);
 
 /* *out = prev with def applied (see above). prev is not changed; out's arrays are new in a
  * and its strings point into def and prev, which must outlive out. */
-void	 phys_schema_apply(struct arena *a, const struct phys_schema *prev,
-	    const struct tpl_def *def, struct phys_schema *out);
+void phys_schema_apply(struct arena *a, const struct phys_schema *prev, const struct tpl_def *def,
+    struct phys_schema *out);
 
 /* Lookups by physical name; NULL when absent. */
-const struct phys_table	 *phys_schema_table(const struct phys_schema *s, const char *name);
+const struct phys_table  *phys_schema_table(const struct phys_schema *s, const char *name);
 const struct phys_column *phys_table_column(const struct phys_table *t, const char *name);
 
 #endif

@@ -43,9 +43,8 @@
 #ifndef LOGBOOK_DOMAIN_SCHEMA_PLAN_H
 #define LOGBOOK_DOMAIN_SCHEMA_PLAN_H
 
-#include <stddef.h>
-
 #include <json-c/json.h>
+#include <stddef.h>
 
 #include "logbook/domain/template_def.h"
 #include "logbook/domain/verr.h"
@@ -58,10 +57,10 @@ struct arena;
  * release, or to free() when release is NULL (for PQescape*, pass a release calling
  * PQfreemem). */
 struct sql_quoter {
-	char	*(*quote_ident)(void *ctx, const char *s);
-	char	*(*quote_literal)(void *ctx, const char *s);
-	void	 (*release)(void *ctx, char *quoted);
-	void	 *ctx;
+	char *(*quote_ident)(void *ctx, const char *s);
+	char *(*quote_literal)(void *ctx, const char *s);
+	void (*release)(void *ctx, char *quoted);
+	void *ctx;
 };
 
 enum plan_op_kind {
@@ -96,16 +95,16 @@ struct schema_plan {
  * versions of the same template, still alive during the call). Everything in *out lives in
  * a. Returns 0; -1 when next cannot be applied, with `type_change` errors appended to errs
  * (paths into next, e.g. sections[0].fields[2].type); -2 when a quote callback failed. */
-int	schema_plan_build(const struct tpl_def *const *published, size_t npublished,
-	    const struct tpl_def *next, const struct sql_quoter *q, struct arena *a,
-	    struct verr_list *errs, struct schema_plan *out);
+int schema_plan_build(const struct tpl_def *const *published, size_t npublished,
+    const struct tpl_def *next, const struct sql_quoter *q, struct arena *a, struct verr_list *errs,
+    struct schema_plan *out);
 
 /* "create_schema", "create_table", "add_column", "drop_check", "drop_default",
  * "alter_type", "set_default", "drop_not_null", "set_not_null", "add_check". */
-const char	*plan_op_kind_name(enum plan_op_kind k);
+const char *plan_op_kind_name(enum plan_op_kind k);
 
 /* The plan as the API's `operations` array: [{"kind","description","sql",
  * "checks_existing_rows": bool}]. New reference. */
-json_object	*schema_plan_operations_json(const struct schema_plan *plan);
+json_object *schema_plan_operations_json(const struct schema_plan *plan);
 
 #endif

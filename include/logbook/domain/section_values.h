@@ -15,9 +15,8 @@
 #ifndef LOGBOOK_DOMAIN_SECTION_VALUES_H
 #define LOGBOOK_DOMAIN_SECTION_VALUES_H
 
-#include <stddef.h>
-
 #include <json-c/json.h>
+#include <stddef.h>
 
 #include "logbook/domain/template_def.h"
 #include "logbook/domain/verr.h"
@@ -29,22 +28,22 @@ struct table_values {
 };
 
 struct section_values {
-	const char          **fields; /* one per s->fields[i]; NULL = SQL NULL */
-	struct table_values  *tables; /* one per s->tables[i] */
+	const char         **fields; /* one per s->fields[i]; NULL = SQL NULL */
+	struct table_values *tables; /* one per s->tables[i] */
 };
 
 /* Validates a whole save body. Returns 0 with *out filled (everything in errs->arena), or -1
  * with every problem appended to errs and *out unspecified. */
-int	section_values_check(const struct tpl_section *s, json_object *body,
-	    struct verr_list *errs, struct section_values *out);
+int section_values_check(const struct tpl_section *s, json_object *body, struct verr_list *errs,
+    struct section_values *out);
 
 /* Validates the `data` object (NULL = absent/null) whose path is p; out has s->nfields
  * slots. Returns 0 or -1 as above. */
-int	section_data_check(const struct tpl_section *s, json_object *data, const struct vpath *p,
-	    struct verr_list *errs, const char **out);
+int section_data_check(const struct tpl_section *s, json_object *data, const struct vpath *p,
+    struct verr_list *errs, const char **out);
 
 /* Validates one table's rows (NULL = absent/null) whose path is p. Returns 0 or -1. */
-int	table_rows_check(const struct tpl_table *t, json_object *rows, const struct vpath *p,
-	    struct verr_list *errs, struct table_values *out);
+int table_rows_check(const struct tpl_table *t, json_object *rows, const struct vpath *p,
+    struct verr_list *errs, struct table_values *out);
 
 #endif

@@ -33,14 +33,14 @@ enum wf_verdict {
 };
 
 struct wf_decision {
-	enum wf_verdict     verdict;
-	enum section_state  to;        /* when WF_OK */
-	bool                new_revision; /* reopen */
+	enum wf_verdict    verdict;
+	enum section_state to;           /* when WF_OK */
+	bool               new_revision; /* reopen */
 };
 
 /* Names <-> enums; -1 for an unknown name (actions: tpl_action_from_name, template_def.h). */
-int		 section_state_from_name(const char *name);
-const char	*section_state_name(enum section_state s);
+int         section_state_from_name(const char *name);
+const char *section_state_name(enum section_state s);
 
 /* Decides whether a user (role bits of logbook/roles.h, is_submitter: the user submitted the
  * current revision) may take action on a section in state from, under workflow (the role
@@ -48,6 +48,6 @@ const char	*section_state_name(enum section_state s);
  * action known, role, state, separation of duties, comment — so each combination has exactly
  * one answer. */
 struct wf_decision wf_decide(const unsigned workflow[TPL_ACTION_COUNT], unsigned user_roles,
-	    bool is_submitter, enum section_state from, int action, const char *comment);
+    bool is_submitter, enum section_state from, int action, const char *comment);
 
 #endif

@@ -36,30 +36,30 @@
 #ifndef LOGBOOK_DOMAIN_TEMPLATE_DEF_H
 #define LOGBOOK_DOMAIN_TEMPLATE_DEF_H
 
+#include <json-c/json.h>
 #include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <json-c/json.h>
-
-#include "logbook/arena.h"
+#include "logbook/core/arena.h"
 #include "logbook/domain/verr.h"
 
 /* Limits. Counts are of array elements; lengths are in Unicode code points. */
-#define TPL_KEY_MAX          40     /* ^[a-z][a-z0-9_]{0,39}$ */
-#define TPL_SECTIONS_MAX     50     /* sections per template */
-#define TPL_ITEMS_MAX        200    /* fields + tables per section */
-#define TPL_COLUMNS_MAX      100    /* columns per table */
-#define TPL_TITLE_MAX        200    /* template/section title, field/table label */
-#define TPL_TEXT_MAX         2000   /* template description, field help */
-#define TPL_PATTERN_MAX      500    /* pattern */
-#define TPL_CHOICES_MAX      500    /* choices per field */
-#define TPL_CHOICE_MAX       200    /* one choice */
-#define TPL_ROWS_MAX         10000  /* min_rows/max_rows lie in 0..TPL_ROWS_MAX */
-#define TPL_LENGTH_MAX       100000 /* min_length/max_length lie in 0..TPL_LENGTH_MAX; also the
+#define TPL_KEY_MAX      40    /* ^[a-z][a-z0-9_]{0,39}$ */
+#define TPL_SECTIONS_MAX 50    /* sections per template */
+#define TPL_ITEMS_MAX    200   /* fields + tables per section */
+#define TPL_COLUMNS_MAX  100   /* columns per table */
+#define TPL_TITLE_MAX    200   /* template/section title, field/table label */
+#define TPL_TEXT_MAX     2000  /* template description, field help */
+#define TPL_PATTERN_MAX  500   /* pattern */
+#define TPL_CHOICES_MAX  500   /* choices per field */
+#define TPL_CHOICE_MAX   200   /* one choice */
+#define TPL_ROWS_MAX     10000 /* min_rows/max_rows lie in 0..TPL_ROWS_MAX */
+#define TPL_LENGTH_MAX \
+	100000                      /* min_length/max_length lie in 0..TPL_LENGTH_MAX; also the
 				     * longest text value accepted when max_length is absent */
-#define TPL_SLA_HOURS_MAX    8760   /* review_sla_hours lies in 1..TPL_SLA_HOURS_MAX */
+#define TPL_SLA_HOURS_MAX      8760 /* review_sla_hours lies in 1..TPL_SLA_HOURS_MAX */
 #define TPL_PATTERN_WEIGHT_MAX 1000 /* pattern atoms after expanding {m,n} bounds */
 
 /* Workflow actions a template grants to roles (API.md). */
@@ -95,16 +95,16 @@ struct field_bound {
 
 struct tpl_field {
 	const char        *key;
-	const char        *label;        /* NULL when absent; never reaches SQL */
-	const char        *help;         /* NULL when absent */
+	const char        *label; /* NULL when absent; never reaches SQL */
+	const char        *help;  /* NULL when absent */
 	enum field_type    type;
 	bool               required;
-	struct field_bound min, max;     /* integer, decimal, date, time, datetime */
-	int32_t            min_length;   /* text; -1 when absent */
-	int32_t            max_length;   /* text; -1 when absent */
-	const char        *pattern;      /* text; as written, NULL when absent */
-	regex_t           *regex;        /* `^(pattern)$` compiled REG_EXTENDED|REG_NOSUB */
-	const char *const *choices;      /* choice, multichoice; in definition order */
+	struct field_bound min, max;   /* integer, decimal, date, time, datetime */
+	int32_t            min_length; /* text; -1 when absent */
+	int32_t            max_length; /* text; -1 when absent */
+	const char        *pattern;    /* text; as written, NULL when absent */
+	regex_t           *regex;      /* `^(pattern)$` compiled REG_EXTENDED|REG_NOSUB */
+	const char *const *choices;    /* choice, multichoice; in definition order */
 	size_t             nchoices;
 	const char        *default_text; /* normalized default as sent to PostgreSQL (a text[]
 					  * literal for multichoice); NULL when none */
@@ -141,7 +141,7 @@ struct tpl_def {
 	unsigned            workflow[TPL_ACTION_COUNT]; /* role bits (logbook/roles.h) allowed
 							 * per action; API.md defaults for
 							 * actions the document omits */
-	const char         *phys_schema; /* tpl_<key> (naming.h) */
+	const char         *phys_schema;                /* tpl_<key> (naming.h) */
 };
 
 /* Parses and validates doc. On success returns a new definition (release with
@@ -149,31 +149,31 @@ struct tpl_def {
  * every problem found to errs (paths relative to the document, e.g.
  * `sections[1].fields[0].max`); errs->arena holds the messages. Aborts only on
  * out-of-memory (arena policy). */
-struct tpl_def	*tpl_def_parse(json_object *doc, struct verr_list *errs);
+struct tpl_def *tpl_def_parse(json_object *doc, struct verr_list *errs);
 
 /* Releases def and everything it owns (compiled patterns included). NULL is a no-op. */
-void		 tpl_def_free(struct tpl_def *def);
+void tpl_def_free(struct tpl_def *def);
 
 /* True when s matches ^[a-z][a-z0-9_]{0,39}$ (also for keys taken from URLs). */
-bool		 tpl_key_valid(const char *s);
+bool tpl_key_valid(const char *s);
 
 /* Lookups by key; NULL when there is none. */
 const struct tpl_section *tpl_def_section(const struct tpl_def *def, const char *key);
-const struct tpl_field	 *tpl_section_field(const struct tpl_section *s, const char *key);
-const struct tpl_table	 *tpl_section_table(const struct tpl_section *s, const char *key);
-const struct tpl_field	 *tpl_table_column(const struct tpl_table *t, const char *key);
+const struct tpl_field   *tpl_section_field(const struct tpl_section *s, const char *key);
+const struct tpl_table   *tpl_section_table(const struct tpl_section *s, const char *key);
+const struct tpl_field   *tpl_table_column(const struct tpl_table *t, const char *key);
 
 /* "submit", "start_review", "approve", "reject", "reopen"; NULL when out of range. */
-const char	*tpl_action_name(enum tpl_action a);
+const char *tpl_action_name(enum tpl_action a);
 /* The enum for an action name, or -1. */
-int		 tpl_action_from_name(const char *name);
+int tpl_action_from_name(const char *name);
 /* The API.md default roles (bits) of an action: submit author; start_review reviewer;
  * approve approver; reject reviewer and approver; reopen author. */
-unsigned	 tpl_action_default_roles(enum tpl_action a);
+unsigned tpl_action_default_roles(enum tpl_action a);
 
 /* "text", "integer", ...; NULL when out of range. */
-const char	*field_type_name(enum field_type t);
+const char *field_type_name(enum field_type t);
 /* The enum for a type name, or -1. */
-int		 field_type_from_name(const char *name);
+int field_type_from_name(const char *name);
 
 #endif

@@ -46,14 +46,14 @@ struct verr_list {
 };
 
 /* Starts an empty list whose strings will be allocated in a. */
-void	 verr_init(struct verr_list *l, struct arena *a);
+void verr_init(struct verr_list *l, struct arena *a);
 
 /* Appends {path, code, message}. code must be a string that outlives the list (a literal).
  * Drops the error and sets truncated once VERR_MAX are held. */
-void	 verr_add(struct verr_list *l, const struct vpath *p, const char *code, const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5)));
+void verr_add(struct verr_list *l, const struct vpath *p, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Renders p into a new string in a ("" for NULL). */
-char	*vpath_render(struct arena *a, const struct vpath *p);
+char *vpath_render(struct arena *a, const struct vpath *p);
 
 #endif

@@ -1,0 +1,93 @@
+/* dispatch.c — one request from route to reply, and the one place that commits.
+ *
+ * Handlers open the request's transaction with db_begin() and never commit: dispatch commits
+ * after the handler has put its reply in the buffer, so the Idempotency-Key row joins the
+ * same transaction and a failed COMMIT turns into a problem instead of a false success. The
+ * audit rows a handler queued (audit_append) go out with the COMMIT, in one round trip.
+ * Serialization failures and deadlocks are retried here a bounded number of times. */
+#include <string.h>
+#include <unistd.h>
+
+#include "logbook/core/log.h"
+#include "logbook/http/bearer.h"
+#include "logbook/http/http.h"
+#include "logbook/http/router.h"
+#include "logbook/store/db.h"
+#include "logbook/store/idempotency.h"
+#include "logbook/worker/app.h"
+
+#define MAX_ATTEMPTS 4
+
+static int
+in_transaction(struct request *r)
+{
+	PGconn *c = r->app->db.conn;
+
+	return c != NULL && PQtransactionStatus(c) != PQTRANS_IDLE &&
+	    PQtransactionStatus(c) != PQTRANS_UNKNOWN;
+}
+
+static int
+retryable(const struct request *r)
+{
+	return strcmp(r->problem.sqlstate, "40001") == 0 ||
+	    strcmp(r->problem.sqlstate, "40P01") == 0;
+}
+
+/* Runs the handler inside the request's transaction; 0 when the reply is committed. */
+static int
+run(struct request *r, const struct route *rt)
+{
+	int rc = idem_begin(r);
+
+	if (rc == 1) { /* the earlier answer is in the buffer; nothing to change */
+		db_rollback(&r->app->db);
+		return 0;
+	}
+	if (rc != 0 || rt->handler(r) != 0)
+		return -1;
+	if (r->streaming || r->committed)
+		return 0;
+	if (in_transaction(r) && idem_store(r) != 0)
+		return -1;
+	return db_commit_deferred(r);
+}
+
+void
+dispatch(struct request *r)
+{
+	const struct route *rt = route_match(routes, r);
+	int                 attempt;
+
+	if (rt == NULL)
+		goto fail;
+	if (rt->auth == ROUTE_BEARER) {
+		if (auth_bearer(r) != 0)
+			goto fail;
+		if (rt->roles != 0 && !auth_has_role(r, rt->roles)) {
+			PROBLEM(r, 403, "forbidden", "your roles do not allow this");
+			goto fail;
+		}
+	}
+	for (attempt = 1;; attempt++) {
+		if (run(r, rt) == 0) {
+			reply_flush(r);
+			return;
+		}
+		db_rollback(&r->app->db);
+		if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
+			break;
+		log_msg("info", "req=%s: %s, attempt %d of %d", r->request_id, r->problem.sqlstate,
+		    attempt, MAX_ATTEMPTS);
+		/* Back off a little, longer each time, so the winner can commit. */
+		usleep(1000u * (unsigned)attempt);
+		memset(&r->problem, 0, sizeof(r->problem));
+		r->headers = NULL;
+		r->at_commit = NULL;
+		r->committed = 0;
+		reply_discard(r);
+	}
+fail:
+	reply_problem(r);
+	reply_flush(r);
+}
