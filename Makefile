@@ -111,10 +111,15 @@ stop:
 integration: all
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
-test: deps all
+# Browser tests of the web app (playwright-core + Debian's chromium) on their own stack.
+e2e: all web
+	BUILD=$(BUILD) sh tests/e2e/run.sh
+
+test: deps all web
 	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
 	BUILD=$(BUILD) sh tests/integration/run.sh
+	BUILD=$(BUILD) sh tests/e2e/run.sh
 
 $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 	@mkdir -p $(@D)
@@ -145,7 +150,8 @@ help:
 	@echo "make [all]      build $(FCGI_BIN) and $(CTL_BIN)"
 	@echo "make run        install deps, build, start PostgreSQL + workers + Nginx under var/"
 	@echo "make stop       stop everything make run started"
-	@echo "make test       deps, build, unit tests, integration tests (own stack, stopped after)"
+	@echo "make test       deps, build, unit, integration and browser tests (own stacks, stopped after)"
+	@echo "make e2e        the browser tests of the web app alone (chromium, own stack)"
 	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
 	@echo "make bench      benchmarks against pgbench and a bare read baseline"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"

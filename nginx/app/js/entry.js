@@ -296,7 +296,8 @@ export function diffSection(def, a, b) {
 	const out = [];
 	const label = (key, list) => ((list || []).find((f) => f.key === key) || {}).label || key;
 	const da = (a && a.data) || {}, db = (b && b.data) || {};
-	for (const k of new Set([...Object.keys(da), ...Object.keys(db)])) {
+	const order = [...(def.fields || []).map((f) => f.key), ...Object.keys(da), ...Object.keys(db)];
+	for (const k of new Set(order)) {
 		if (JSON.stringify(da[k] ?? null) !== JSON.stringify(db[k] ?? null))
 			out.push({ what: label(k, def.fields), before: show(da[k]), after: show(db[k]) });
 	}

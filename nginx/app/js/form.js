@@ -202,7 +202,7 @@ function control(f, v, { id, ariaLabel, readOnly, onChange }) {
 		break;
 	}
 	default: {
-		const long = f.max_length === undefined || f.max_length > 200;
+		const long = f.max_length === undefined ? !f.pattern : f.max_length > 200;
 		if (long && !ariaLabel) {
 			el = h('textarea', { ...common, rows: 2, readonly: readOnly, oninput: onChange });
 			el.value = v === null || v === undefined ? '' : String(v);
