@@ -49,7 +49,7 @@ export async function createUser(short, roles, name = short) {
 }
 
 export async function setDisabled(user, disabled) {
-	const r = await request('PATCH', `/api/v1/users/${user.username}`, { token: await admin(), body: { disabled } });
+	const r = await request('PATCH', `/api/v1/users/${user.username}`, { token: await admin(), headers: { 'If-Match': '*' }, body: { disabled } });
 	assert.equal(r.status, 200, r.text);
 }
 

@@ -23,11 +23,17 @@ export class ApiError extends Error {
 }
 
 export function hasToken() {
-	return !!token;
+	return !!getToken();
 }
 
+// The tab's token: sessionStorage is the truth (it survives a reload), memory the fallback
+// when storage is unavailable (a private window with storage blocked).
 export function getToken() {
-	return token;
+	try {
+		return sessionStorage.getItem(TOKEN_KEY) || token;
+	} catch {
+		return token;
+	}
 }
 
 export function setToken(t) {
@@ -60,8 +66,9 @@ export async function api(method, path, { query, body, headers = {}, raw = false
 			url += (url.includes('?') ? '&' : '?') + s;
 	}
 	const h = { Accept: 'application/json', ...headers };
-	if (auth && token)
-		h.Authorization = `Bearer ${token}`;
+	const bearer = getToken();
+	if (auth && bearer)
+		h.Authorization = `Bearer ${bearer}`;
 	const init = { method, headers: h, signal, cache: 'no-store' };
 	if (body !== undefined) {
 		h['Content-Type'] = 'application/json';
@@ -75,7 +82,7 @@ export async function api(method, path, { query, body, headers = {}, raw = false
 			throw e;
 		throw new ApiError(0, { title: 'Network error', detail: 'The server could not be reached. Check the connection and try again.' });
 	}
-	if (res.status === 401 && auth && token) {
+	if (res.status === 401 && auth && bearer) {
 		setToken(null);
 		onExpired();
 	}
