@@ -44,14 +44,19 @@ export async function designerPage(root, [key]) {
 	if (key) {
 		const r = await api('GET', `/templates/${encodeURIComponent(key)}`);
 		tpl = r.json;
-		etag = r.etag || tpl.etag;
+		etag = tpl.etag || r.etag;
 	}
 	const def = tpl ? Object.fromEntries(DEF_MEMBERS.filter((k) => tpl[k] !== undefined).map((k) => [k, tpl[k]])) : STARTER;
 
-	root.appendChild(h('div', { class: 'page-head' },
-		h('h1', null, tpl ? `Designer: ${tpl.key}` : 'New template'),
-		tpl ? h('p', { class: 'meta' }, `latest version ${tpl.version} `, badge(tpl.status),
-			tpl.versions ? ` · ${tpl.versions.map((v) => `v${v.version} ${v.status}`).join(', ')}` : '') : null));
+	const headMeta = h('p', { class: 'meta', 'aria-live': 'polite' });
+	const showHead = () => {
+		clear(headMeta);
+		if (tpl)
+			headMeta.append(`latest version ${tpl.version} `, badge(tpl.status),
+				tpl.versions ? ` · ${tpl.versions.map((v) => `v${v.version} ${v.status}`).join(', ')}` : '');
+	};
+	showHead();
+	root.appendChild(h('div', { class: 'page-head' }, h('h1', null, tpl ? `Designer: ${tpl.key}` : 'New template'), headMeta));
 
 	const messages = h('div', { class: 'messages', 'aria-live': 'polite', tabindex: '-1' });
 	const say = (kind, ...text) => {
@@ -124,7 +129,8 @@ export async function designerPage(root, [key]) {
 			etag = r.etag || (r.json && r.json.etag) || etag;
 			const fresh = await api('GET', `/templates/${encodeURIComponent(tpl.key)}`);
 			tpl = fresh.json;
-			etag = fresh.etag || tpl.etag;
+			etag = tpl.etag || fresh.etag;
+			showHead();
 			say('ok', `Draft saved as version ${tpl.version}.`);
 		} catch (e) {
 			if (e.status === 412)
@@ -171,7 +177,8 @@ export async function designerPage(root, [key]) {
 			clear(plan);
 			const fresh = await api('GET', `/templates/${encodeURIComponent(tpl.key)}`);
 			tpl = fresh.json;
-			etag = fresh.etag || tpl.etag;
+			etag = tpl.etag || fresh.etag;
+			showHead();
 			say('ok', `Version ${tpl.version} is published.`);
 			messages.focus();
 		} catch (e) {

@@ -135,84 +135,104 @@ export function checkValue(f, v) {
 }
 
 // --- controls -----------------------------------------------------------------------------
+// A control is made once per field (or once per table column, then cloned for every row:
+// cloning a prepared row is several times faster than building it node by node), and read
+// and written by type. Events reach the form by delegation, not one listener per control.
 
-// One control for field f with value v. Returns {el, focusEl, get(), describe(ids)}.
-// label: the visible label's id (fields) or an aria-label (table cells).
-function control(f, v, { id, ariaLabel, readOnly, onChange }) {
-	const common = { id, 'aria-label': ariaLabel, 'aria-required': f.required ? 'true' : null };
-	let el, get;
-	const text = (type, extra = {}) => {
-		el = h('input', { type, ...common, ...extra, value: v === null || v === undefined ? '' : String(v), readonly: readOnly, oninput: onChange });
-		return el;
-	};
+// The bare control for field f (no value, no id): input, select, textarea or a fieldset of
+// checkboxes (multichoice; each box inside its own label, so clones need no ids).
+function makeControl(f, { readOnly, cellOf }) {
+	const ro = readOnly || null;
+	const req = f.required ? 'true' : null;
 	switch (f.type) {
 	case 'integer':
-		text('text', { inputmode: 'numeric', autocomplete: 'off', class: 'num' });
-		get = () => {
-			const s = el.value.trim();
-			if (s === '')
-				return null;
-			if (/^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)))
-				return Number(s);
-			return s;
-		};
-		break;
+		return h('input', { type: 'text', inputmode: 'numeric', autocomplete: 'off', class: 'num', readonly: ro, 'aria-required': req });
 	case 'decimal':
 		// Kept as a string from the input to the JSON body, so that no digit is lost.
-		text('text', { inputmode: 'decimal', autocomplete: 'off', class: 'num' });
-		get = () => (el.value.trim() === '' ? null : el.value.trim());
-		break;
+		return h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', class: 'num', readonly: ro, 'aria-required': req });
 	case 'boolean':
-		el = h('select', { ...common, disabled: readOnly, onchange: onChange },
-			h('option', { value: '' }, '—'),
-			h('option', { value: 'true', selected: v === true }, 'Yes'),
-			h('option', { value: 'false', selected: v === false }, 'No'));
-		get = () => (el.value === '' ? null : el.value === 'true');
-		break;
+		return h('select', { disabled: ro, 'aria-required': req }, h('option', { value: '' }, '—'), h('option', { value: 'true' }, 'Yes'), h('option', { value: 'false' }, 'No'));
+	// Native date and time pickers cost several milliseconds each to build; in a table of
+	// many rows a cell is a plain text input in the wire format instead (checked the same way).
 	case 'date':
-		text('date', { min: f.min, max: f.max });
-		get = () => el.value || null;
-		break;
+		if (cellOf)
+			return h('input', { type: 'text', inputmode: 'numeric', placeholder: 'YYYY-MM-DD', autocomplete: 'off', readonly: ro, 'aria-required': req });
+		return h('input', { type: 'date', min: f.min, max: f.max, readonly: ro, 'aria-required': req });
 	case 'time':
-		text('time', { step: 1 });
-		get = () => el.value || null;
-		break;
+		if (cellOf)
+			return h('input', { type: 'text', inputmode: 'numeric', placeholder: 'HH:MM', autocomplete: 'off', readonly: ro, 'aria-required': req });
+		return h('input', { type: 'time', step: 1, readonly: ro, 'aria-required': req });
 	case 'datetime':
-		el = h('input', { type: 'datetime-local', step: 1, ...common, value: v ? toLocalInput(v) : '', readonly: readOnly, oninput: onChange });
-		get = () => fromLocalInput(el.value);
-		break;
+		if (cellOf)
+			return h('input', { type: 'text', placeholder: 'YYYY-MM-DDTHH:MM:SSZ', autocomplete: 'off', readonly: ro, 'aria-required': req, dataset: { plain: '1' } });
+		return h('input', { type: 'datetime-local', step: 1, readonly: ro, 'aria-required': req });
 	case 'choice':
-		el = h('select', { ...common, disabled: readOnly, onchange: onChange },
-			h('option', { value: '' }, '—'),
-			(f.choices || []).map((c) => h('option', { value: c, selected: v === c }, c)));
-		get = () => el.value || null;
-		break;
-	case 'multichoice': {
-		const boxes = (f.choices || []).map((c) => {
-			const bid = newId('mc');
-			const box = h('input', { type: 'checkbox', id: bid, value: c, checked: Array.isArray(v) && v.includes(c), disabled: readOnly, onchange: onChange });
-			return { box, row: h('span', { class: 'check' }, box, h('label', { for: bid }, c)) };
-		});
-		el = h('fieldset', { class: 'multi', id, 'aria-label': ariaLabel }, boxes.map((b) => b.row));
-		el.focusEl = boxes.length ? boxes[0].box : el;
-		get = () => {
-			const out = boxes.filter((b) => b.box.checked).map((b) => b.box.value);
-			return out.length ? out : null;
-		};
-		break;
-	}
+		return h('select', { disabled: ro, 'aria-required': req }, h('option', { value: '' }, '—'), (f.choices || []).map((c) => h('option', { value: c }, c)));
+	case 'multichoice':
+		return h('fieldset', { class: 'multi' }, (f.choices || []).map((c) =>
+			h('label', { class: 'check' }, h('input', { type: 'checkbox', value: c, disabled: ro }), ' ', c)));
 	default: {
 		const long = f.max_length === undefined ? !f.pattern : f.max_length > 200;
-		if (long && !ariaLabel) {
-			el = h('textarea', { ...common, rows: 2, readonly: readOnly, oninput: onChange });
-			el.value = v === null || v === undefined ? '' : String(v);
-		} else {
-			text('text');
-		}
-		get = () => (el.value === '' ? null : el.value);
+		if (long && !cellOf)
+			return h('textarea', { rows: 2, readonly: ro, 'aria-required': req });
+		return h('input', { type: 'text', readonly: ro, 'aria-required': req });
 	}
 	}
-	return { el, focusEl: el.focusEl || el, get };
+}
+
+function setControl(f, el, v) {
+	switch (f.type) {
+	case 'boolean':
+		el.value = v === true ? 'true' : v === false ? 'false' : '';
+		break;
+	case 'datetime':
+		el.value = v ? (el.dataset.plain ? String(v) : toLocalInput(v)) : '';
+		break;
+	case 'multichoice':
+		for (const box of el.querySelectorAll('input'))
+			box.checked = Array.isArray(v) && v.includes(box.value);
+		break;
+	case 'choice':
+		el.value = v === null || v === undefined ? '' : String(v);
+		break;
+	default:
+		el.value = v === null || v === undefined ? '' : String(v);
+	}
+}
+
+function getControl(f, el) {
+	switch (f.type) {
+	case 'integer': {
+		const s = el.value.trim();
+		if (s === '')
+			return null;
+		if (/^[+-]?\d+$/.test(s) && Number.isSafeInteger(Number(s)))
+			return Number(s);
+		return s;
+	}
+	case 'decimal':
+		return el.value.trim() === '' ? null : el.value.trim();
+	case 'boolean':
+		return el.value === '' ? null : el.value === 'true';
+	case 'datetime':
+		if (el.dataset.plain)
+			return el.value.trim() === '' ? null : el.value.trim();
+		return fromLocalInput(el.value);
+	case 'date':
+	case 'time':
+		return el.value.trim() === '' ? null : el.value.trim();
+	case 'multichoice': {
+		const out = [...el.querySelectorAll('input')].filter((b) => b.checked).map((b) => b.value);
+		return out.length ? out : null;
+	}
+	default:
+		return el.value === '' ? null : el.value;
+	}
+}
+
+// The element that takes the focus for a control.
+function focusTarget(f, el) {
+	return f.type === 'multichoice' ? (el.querySelector('input') || el) : el;
 }
 
 // --- the form -----------------------------------------------------------------------------
@@ -233,6 +253,8 @@ function isEmptySection(section) {
 	return noData && noRows;
 }
 
+const reqMark = () => h('span', { class: 'req', title: 'required' }, ' *');
+
 /*
  * sectionForm(def, section, {readOnly, onChange}) -> {el, value(), validate(), showErrors(errors),
  * clearErrors(), focusFirstError(), renderMs}
@@ -243,9 +265,9 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 	const useDefaults = !readOnly && isEmptySection(section);
 	const data = (section && section.data) || {};
 	const tablesIn = (section && section.tables) || {};
-	const slots = new Map(); // error path -> {errEl, ctl}
-	const fields = [];
-	const tables = [];
+	const fieldSlots = new Map(); // field key -> slot
+	const tables = []; // {t, cols, rows, slot}
+	const slotOfEl = new WeakMap(); // control element -> slot (fields and cells)
 	const summary = h('div', { class: 'error-summary', role: 'alert', hidden: true, tabindex: '-1' });
 	const root = h('div', { class: 'section-form' }, summary);
 
@@ -255,32 +277,24 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 	const grid = h('div', { class: 'fields' });
 	for (const f of def.fields || []) {
 		const id = newId(`fld-${f.key}`);
-		const errId = `${id}-err`;
 		const hintId = f.help ? `${id}-hint` : null;
-		const ctl = control(f, initial(f, data[f.key]), { id, readOnly, onChange: () => { liveCheck(); onChange(); } });
-		const errEl = h('p', { class: 'error', id: errId, hidden: true });
-		const labelEl = f.type === 'multichoice'
-			? h('span', { class: 'label', id: `${id}-label` }, f.label || f.key, f.required ? h('span', { class: 'req', title: 'required' }, ' *') : null)
-			: h('label', { for: id }, f.label || f.key, f.required ? h('span', { class: 'req', title: 'required' }, ' *') : null);
+		const el = makeControl(f, { readOnly });
+		el.id = id;
+		setControl(f, el, initial(f, data[f.key]));
+		const errEl = h('p', { class: 'error', id: `${id}-err`, hidden: true });
+		let labelEl;
 		if (f.type === 'multichoice') {
-			ctl.el.removeAttribute('aria-label');
-			ctl.el.setAttribute('aria-labelledby', `${id}-label`);
+			labelEl = h('span', { class: 'label', id: `${id}-label` }, f.label || f.key, f.required ? reqMark() : null);
+			el.setAttribute('aria-labelledby', `${id}-label`);
+		} else {
+			labelEl = h('label', { for: id }, f.label || f.key, f.required ? reqMark() : null);
 		}
 		const wrap = h('div', { class: `field type-${f.type}`, dataset: { path: `data.${f.key}` } },
-			labelEl, ctl.el, hintId ? h('p', { class: 'hint', id: hintId }, f.help) : null, errEl);
-		describe(ctl.el, [hintId]);
-		const slot = { errEl, ctl, hintId, wrap, f };
-		slots.set(`data.${f.key}`, slot);
-		fields.push(slot);
-		const liveCheck = () => {
-			if (!wrap.classList.contains('touched'))
-				return;
-			setSlotErrors(slot, checkValue(f, ctl.get()).map((e) => e.message));
-		};
-		ctl.el.addEventListener('focusout', () => {
-			wrap.classList.add('touched');
-			liveCheck();
-		});
+			labelEl, el, hintId ? h('p', { class: 'hint', id: hintId }, f.help) : null, errEl);
+		describe(el, [hintId]);
+		const slot = { kind: 'field', f, el, focusEl: focusTarget(f, el), errEl, hintId, box: wrap };
+		fieldSlots.set(f.key, slot);
+		slotOfEl.set(el, slot);
 		grid.appendChild(wrap);
 	}
 	if ((def.fields || []).length)
@@ -294,21 +308,27 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 		const errEl = h('p', { class: 'error', id: `${tid}-err`, hidden: true });
 		const countEl = h('span', { class: 'count' });
 		const rows = [];
-		const tslot = { errEl, ctl: null, wrap: null, table: t };
-		slots.set(`tables.${t.key}`, tslot);
-
 		const limits = [];
 		if (t.min_rows)
 			limits.push(`at least ${t.min_rows}`);
 		if (t.max_rows !== undefined && t.max_rows < 10000)
 			limits.push(`at most ${t.max_rows}`);
 
-		const relabel = () => {
-			rows.forEach((r, i) => {
-				r.index = i;
+		// One prepared row, cloned for every row.
+		const proto = h('tr', null, h('th', { scope: 'row', class: 'rownum' }),
+			cols.map((c) => h('td', { class: `type-${c.type}` }, makeControl(c, { readOnly, cellOf: t }), h('p', { class: 'error', hidden: true }))),
+			readOnly ? null : h('td', { class: 'row-actions' },
+				h('button', { type: 'button', class: 'icon', dataset: { op: 'up' } }, '↑'),
+				h('button', { type: 'button', class: 'icon', dataset: { op: 'down' } }, '↓'),
+				h('button', { type: 'button', class: 'icon danger', dataset: { op: 'del' } }, '✕')));
+
+		let addBtn = null;
+		const relabel = (from = 0) => {
+			for (let i = from; i < rows.length; i++) {
+				const r = rows[i];
 				r.num.textContent = String(i + 1);
-				for (const c of cols)
-					r.cells[c.key].ctl.focusEl.setAttribute('aria-label', `${c.label || c.key}, row ${i + 1}`);
+				for (let j = 0; j < cols.length; j++)
+					r.cells[j].focusEl.setAttribute('aria-label', `${cols[j].label || cols[j].key}, row ${i + 1}`);
 				if (r.up) {
 					r.up.setAttribute('aria-label', `Move row ${i + 1} up`);
 					r.up.disabled = i === 0;
@@ -316,103 +336,128 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 					r.down.disabled = i === rows.length - 1;
 					r.del.setAttribute('aria-label', `Remove row ${i + 1}`);
 				}
-			});
+			}
 			countEl.textContent = `${rows.length} ${rows.length === 1 ? 'row' : 'rows'}${limits.length ? ` (${limits.join(', ')})` : ''}`;
 			if (addBtn)
 				addBtn.disabled = t.max_rows !== undefined && rows.length >= t.max_rows;
 		};
 
-		const addRow = (values, at = rows.length) => {
-			const r = { cells: {}, index: at };
-			r.num = h('th', { scope: 'row', class: 'rownum' });
-			const tr = h('tr', null, r.num);
-			for (const c of cols) {
-				const cid = newId(`cell-${t.key}-${c.key}`);
-				const cerr = h('p', { class: 'error', id: `${cid}-err`, hidden: true });
-				const ctl = control(c, values ? initial(c, values[c.key]) : (useDefaults || !readOnly ? c.default ?? null : null),
-					{ id: cid, ariaLabel: c.label || c.key, readOnly, onChange: () => { check(); onChange(); } });
-				const td = h('td', { class: `type-${c.type}` }, ctl.el, cerr);
-				const cell = { errEl: cerr, ctl, td, f: c };
-				const check = () => {
-					if (td.classList.contains('touched'))
-						setSlotErrors(cell, checkValue(c, ctl.get()).map((e) => e.message));
-				};
-				ctl.el.addEventListener('focusout', () => {
-					td.classList.add('touched');
-					check();
-				});
-				r.cells[c.key] = cell;
-				tr.appendChild(td);
+		const addRow = (values) => {
+			const tr = proto.cloneNode(true);
+			const r = { tr, num: tr.firstChild, cells: [] };
+			for (let j = 0; j < cols.length; j++) {
+				const td = tr.children[j + 1];
+				const el = td.firstChild;
+				const c = cols[j];
+				setControl(c, el, values ? values[c.key] : (useDefaults || !readOnly ? c.default ?? null : null));
+				const cell = { kind: 'cell', f: c, el, focusEl: focusTarget(c, el), errEl: td.lastChild, box: td, row: r, table: t };
+				slotOfEl.set(el, cell);
+				r.cells.push(cell);
 			}
 			if (!readOnly) {
-				const move = (d) => {
-					const i = rows.indexOf(r), j = i + d;
+				const a = tr.lastChild;
+				[r.up, r.down, r.del] = a.children;
+			}
+			rows.push(r);
+			body.appendChild(tr);
+			return r;
+		};
+
+		if (!readOnly) {
+			body.addEventListener('click', (ev) => {
+				const b = ev.target.closest('button[data-op]');
+				if (!b)
+					return;
+				const i = rows.findIndex((r) => r.tr === b.closest('tr'));
+				const r = rows[i];
+				if (b.dataset.op === 'del') {
+					rows.splice(i, 1);
+					r.tr.remove();
+					relabel(i);
+					const next = rows[i] || rows[i - 1];
+					(next ? next.del : addBtn).focus();
+				} else {
+					const j = b.dataset.op === 'up' ? i - 1 : i + 1;
 					if (j < 0 || j >= rows.length)
 						return;
 					rows.splice(i, 1);
 					rows.splice(j, 0, r);
-					if (d < 0)
-						body.insertBefore(r.tr, rows[j + 1].tr);
-					else
-						body.insertBefore(r.tr, rows[j - 1].tr.nextSibling);
-					relabel();
-					(d < 0 ? (j === 0 ? r.down : r.up) : (j === rows.length - 1 ? r.up : r.down)).focus();
-					onChange();
-				};
-				r.up = h('button', { type: 'button', class: 'icon', onclick: () => move(-1) }, '↑');
-				r.down = h('button', { type: 'button', class: 'icon', onclick: () => move(1) }, '↓');
-				r.del = h('button', { type: 'button', class: 'icon danger', onclick: () => {
-					const i = rows.indexOf(r);
-					rows.splice(i, 1);
-					r.tr.remove();
-					relabel();
-					const next = rows[i] || rows[i - 1];
-					(next ? next.del : addBtn).focus();
-					onChange();
-				} }, '✕');
-				tr.appendChild(h('td', { class: 'row-actions' }, r.up, r.down, r.del));
-			}
-			r.tr = tr;
-			rows.splice(at, 0, r);
-			body.insertBefore(tr, rows[at + 1] ? rows[at + 1].tr : null);
-			return r;
-		};
-
-		const addBtn = readOnly ? null : h('button', { type: 'button', class: 'secondary', onclick: () => {
-			const r = addRow(null);
-			relabel();
-			r.cells[cols[0].key].ctl.focusEl.focus();
-			onChange();
-		} }, `Add row to ${t.label || t.key}`);
+					body.insertBefore(r.tr, j < i ? rows[j + 1].tr : rows[j - 1].tr.nextSibling);
+					relabel(Math.min(i, j));
+					const keep = b.dataset.op === 'up' ? (j === 0 ? r.down : r.up) : (j === rows.length - 1 ? r.up : r.down);
+					keep.focus();
+				}
+				onChange();
+			});
+			addBtn = h('button', { type: 'button', class: 'secondary', onclick: () => {
+				const r = addRow(null);
+				relabel(rows.length - 1);
+				if (rows.length > 1)
+					relabel(rows.length - 2);
+				r.cells[0].focusEl.focus();
+				onChange();
+			} }, `Add row to ${t.label || t.key}`);
+		}
 
 		for (const row of tablesIn[t.key] || [])
 			addRow(row);
 		relabel();
 
 		const headRow = h('tr', null, h('th', { scope: 'col', class: 'rownum' }, h('span', { class: 'sr-only' }, 'Row')),
-			cols.map((c) => h('th', { scope: 'col', title: c.help || null }, c.label || c.key, c.required ? h('span', { class: 'req', title: 'required' }, ' *') : null)),
+			cols.map((c) => h('th', { scope: 'col', title: c.help || null }, c.label || c.key, c.required ? reqMark() : null)),
 			readOnly ? null : h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Row actions')));
-		const caption = h('caption', null, t.label || t.key, ' ', countEl);
+		const caption = h('caption', { id: `${tid}-cap` }, t.label || t.key, ' ', countEl);
 		const tableEl = h('table', { class: 'rows', id: tid, 'aria-describedby': `${tid}-err` }, caption, h('thead', null, headRow), body);
 		const wrap = h('div', { class: 'table-block', dataset: { path: `tables.${t.key}` } },
 			h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': `${tid}-cap` }, tableEl), errEl, addBtn);
-		caption.id = `${tid}-cap`;
-		tslot.wrap = wrap;
-		tslot.focusTarget = addBtn || tableEl;
-		tables.push({ t, rows, cols });
+		const slot = { kind: 'table', table: t, errEl, box: wrap, focusEl: addBtn || tableEl };
+		tables.push({ t, cols, rows, slot });
 		root.appendChild(wrap);
 	}
 
+	// Events by delegation: any change is reported; a control once left is checked live.
+	const slotFrom = (target) => {
+		for (let el = target; el && el !== root; el = el.parentNode)
+			if (slotOfEl.has(el))
+				return slotOfEl.get(el);
+		return null;
+	};
+	const live = (slot) => {
+		if (slot.box.classList.contains('touched'))
+			setSlotErrors(slot, checkValue(slot.f, getControl(slot.f, slot.el)).map((e) => e.message));
+	};
+	const changed = (ev) => {
+		const slot = slotFrom(ev.target);
+		if (!slot)
+			return;
+		live(slot);
+		onChange();
+	};
+	root.addEventListener('input', changed);
+	root.addEventListener('change', (ev) => {
+		if (ev.target.type === 'checkbox' || ev.target.tagName === 'SELECT')
+			changed(ev);
+	});
+	root.addEventListener('focusout', (ev) => {
+		const slot = slotFrom(ev.target);
+		if (!slot || (ev.relatedTarget && slot.el.contains(ev.relatedTarget)))
+			return;
+		slot.box.classList.add('touched');
+		live(slot);
+	});
+
 	function setSlotErrors(slot, messages) {
-		const el = slot.ctl ? slot.ctl.el : null;
+		const el = slot.kind === 'table' ? null : slot.focusEl;
 		if (messages.length) {
+			if (!slot.errEl.id)
+				slot.errEl.id = newId('err');
 			slot.errEl.textContent = messages.join('; ');
 			slot.errEl.hidden = false;
 			if (el) {
 				el.setAttribute('aria-invalid', 'true');
 				describe(el, [slot.hintId, slot.errEl.id]);
 			}
-			(slot.wrap || slot.td || slot.errEl).classList.add('invalid');
+			slot.box.classList.add('invalid');
 		} else {
 			slot.errEl.textContent = '';
 			slot.errEl.hidden = true;
@@ -420,7 +465,7 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 				el.removeAttribute('aria-invalid');
 				describe(el, [slot.hintId]);
 			}
-			(slot.wrap || slot.td || slot.errEl).classList.remove('invalid');
+			slot.box.classList.remove('invalid');
 		}
 	}
 
@@ -429,7 +474,7 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 	function slotOf(path) {
 		let m = /^data\.([a-z][a-z0-9_]*)/.exec(path);
 		if (m)
-			return slots.get(`data.${m[1]}`) || null;
+			return fieldSlots.get(m[1]) || null;
 		m = /^tables\.([a-z][a-z0-9_]*)(?:\[(\d+)\](?:\.([a-z][a-z0-9_]*))?)?/.exec(path);
 		if (m) {
 			const tb = tables.find((x) => x.t.key === m[1]);
@@ -437,13 +482,26 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 				return null;
 			if (m[2] !== undefined && m[3] !== undefined) {
 				const row = tb.rows[Number(m[2])];
-				if (row && row.cells[m[3]])
-					return row.cells[m[3]];
+				const j = tb.cols.findIndex((c) => c.key === m[3]);
+				if (row && j >= 0)
+					return row.cells[j];
 			}
-			return slots.get(`tables.${m[1]}`);
+			return tb.slot;
 		}
 		return null;
 	}
+
+	const labelOf = (path, s) => {
+		if (!s)
+			return path;
+		if (s.kind === 'cell') {
+			const m = /\[(\d+)\]/.exec(path);
+			return `${s.table.label || s.table.key}, row ${m ? Number(m[1]) + 1 : '?'}, ${s.f.label || s.f.key}`;
+		}
+		if (s.kind === 'field')
+			return s.f.label || s.f.key;
+		return s.table.label || s.table.key;
+	};
 
 	let shown = [];
 	function clearErrors() {
@@ -454,19 +512,6 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 		clear(summary);
 	}
 
-	const labelOf = (path) => {
-		const s = slotOf(path);
-		if (!s)
-			return path;
-		if (s.f && s.td) {
-			const m = /\[(\d+)\]/.exec(path);
-			return `${s.f.label || s.f.key}, row ${m ? Number(m[1]) + 1 : '?'}`;
-		}
-		if (s.f)
-			return s.f.label || s.f.key;
-		return s.table.label || s.table.key;
-	};
-
 	// errors: [{path, message}] as in a 422 problem. Returns those no field took (shown in
 	// the summary only).
 	function showErrors(errors) {
@@ -475,14 +520,14 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 		const loose = [];
 		for (const e of errors) {
 			const s = slotOf(e.path || '');
-			if (s) {
-				if (!bySlot.has(s))
-					bySlot.set(s, []);
-				const rowMsg = s.table && /\[\d+\]/.test(e.path) && !s.td ? `row ${Number(/\[(\d+)\]/.exec(e.path)[1]) + 1}: ` : '';
-				bySlot.get(s).push(rowMsg + e.message);
-			} else {
+			if (!s) {
 				loose.push(e);
+				continue;
 			}
+			if (!bySlot.has(s))
+				bySlot.set(s, []);
+			const rowMsg = s.kind === 'table' && /\[\d+\]/.test(e.path) ? `row ${Number(/\[(\d+)\]/.exec(e.path)[1]) + 1}: ` : '';
+			bySlot.get(s).push(rowMsg + e.message);
 		}
 		for (const [s, msgs] of bySlot) {
 			setSlotErrors(s, msgs);
@@ -493,11 +538,10 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 			summary.appendChild(h('p', { class: 'summary-title' }, errors.length === 1 ? 'One value needs attention:' : `${errors.length} values need attention:`));
 			summary.appendChild(h('ul', null, errors.map((e) => {
 				const s = slotOf(e.path || '');
-				const target = s ? (s.ctl ? s.ctl.focusEl : s.focusTarget) : null;
-				const text = `${labelOf(e.path || '')}: ${e.message}`;
-				if (!target)
+				const text = `${labelOf(e.path || '', s)}: ${e.message}`;
+				if (!s)
 					return h('li', null, text);
-				return h('li', null, h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); target.focus(); } }, text));
+				return h('li', null, h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); s.focusEl.focus(); } }, text));
 			})));
 		}
 		return loose;
@@ -505,18 +549,18 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 
 	function value() {
 		const out = { data: {}, tables: {} };
-		for (const s of fields) {
-			const v = s.ctl.get();
+		for (const s of fieldSlots.values()) {
+			const v = getControl(s.f, s.el);
 			if (v !== null)
 				out.data[s.f.key] = v;
 		}
-		for (const { t, rows, cols } of tables) {
+		for (const { t, rows } of tables) {
 			out.tables[t.key] = rows.map((r) => {
 				const row = {};
-				for (const c of cols) {
-					const v = r.cells[c.key].ctl.get();
+				for (const c of r.cells) {
+					const v = getControl(c.f, c.el);
 					if (v !== null)
-						row[c.key] = v;
+						row[c.f.key] = v;
 				}
 				return row;
 			});
@@ -527,18 +571,18 @@ export function sectionForm(def, section, { readOnly = false, onChange = () => {
 	// The errors the browser can tell, in the server's path format.
 	function validate() {
 		const errs = [];
-		for (const s of fields)
-			for (const e of checkValue(s.f, s.ctl.get()))
+		for (const s of fieldSlots.values())
+			for (const e of checkValue(s.f, getControl(s.f, s.el)))
 				errs.push({ path: `data.${s.f.key}`, code: e.code, message: e.message });
-		for (const { t, rows, cols } of tables) {
+		for (const { t, rows } of tables) {
 			if (t.min_rows !== undefined && rows.length < t.min_rows)
 				errs.push({ path: `tables.${t.key}`, code: 'min_rows', message: `needs at least ${t.min_rows} rows` });
 			if (t.max_rows !== undefined && rows.length > t.max_rows)
 				errs.push({ path: `tables.${t.key}`, code: 'max_rows', message: `allows at most ${t.max_rows} rows` });
 			rows.forEach((r, i) => {
-				for (const c of cols)
-					for (const e of checkValue(c, r.cells[c.key].ctl.get()))
-						errs.push({ path: `tables.${t.key}[${i}].${c.key}`, code: e.code, message: e.message });
+				for (const c of r.cells)
+					for (const e of checkValue(c.f, getControl(c.f, c.el)))
+						errs.push({ path: `tables.${t.key}[${i}].${c.f.key}`, code: e.code, message: e.message });
 			});
 		}
 		return errs;
