@@ -129,8 +129,9 @@ $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 bench: deps all $(BUILD)/bench/bare-read
 	BUILD=$(BUILD) sh tests/bench/run.sh
 
-install: all
+install: all web
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logbook/nginx $(DESTDIR)$(PREFIX)/lib/systemd/system
+	rm -rf $(DESTDIR)$(PREFIX)/share/logbook/web && cp -R $(BUILD)/web $(DESTDIR)$(PREFIX)/share/logbook/web
 	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 app/logbook.conf.example $(DESTDIR)$(PREFIX)/share/logbook/
 	install -m 0644 nginx/*.conf* $(DESTDIR)$(PREFIX)/share/logbook/nginx/

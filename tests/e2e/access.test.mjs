@@ -114,6 +114,7 @@ test('a 360 px phone: every page fits the width, works and passes axe', async ()
 	assert.match(await saveDraft(page), /Draft saved/);
 	await page.evaluate(() => window.scrollTo(0, 0));
 	await shot(page, 'phone-entry');
+	await shot(page, 'phone-entry-view', { view: true });
 
 	for (const path of ['/inbox', '/templates']) {
 		await page.goto(`${BASE_URL}${path}`);

@@ -145,10 +145,11 @@ export async function login(page, user) {
 	await page.waitForSelector('.top .who');
 }
 
-export async function shot(page, name) {
+// A screenshot under var/e2e/: the whole page, and (view) what the screen shows.
+export async function shot(page, name, { view = false } = {}) {
 	const path = join(SHOTS, `${name}.png`);
 	mkdirSync(dirname(path), { recursive: true });
-	await page.screenshot({ path, fullPage: true });
+	await page.screenshot({ path, fullPage: !view });
 	return path;
 }
 

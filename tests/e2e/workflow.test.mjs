@@ -97,6 +97,8 @@ test('author -> reviewer (live inbox) rejects -> author fixes -> approver approv
 	assert.deepEqual(saved.data.checks, ['pumps']);
 	assert.deepEqual(saved.tables.points.map((r) => r.point), ['Outlet', 'Inlet']);
 	await shot(pa, 'entry-desktop');
+	await pa.evaluate(() => window.scrollTo(0, 0));
+	await shot(pa, 'entry-desktop-view', { view: true });
 	await axe(pa, 'entry (draft)');
 
 	assert.match(await act(pa, 'submit'), /Submitted/);
