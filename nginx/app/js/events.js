@@ -56,6 +56,7 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 		if (!res.ok || !res.body)
 			return 'retry';
 		onMode('stream');
+		connected = true;
 		const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
 		let buf = '';
 		for (;;) {
@@ -80,16 +81,26 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 		onMode('poll');
 		let after = lastId;
 		if (after === null) {
-			// Start from now: the newest seq, read with wait=0 over the pages.
-			after = '0';
-			for (let i = 0; i < 1000 && !stopped; i++) {
-				const r = await get(`/api/v1/events?after=${encodeURIComponent(after)}&wait=0&limit=500`);
-				if (!r)
-					return;
-				if (r.next_cursor === after || !r.items.length)
-					break;
-				after = r.next_cursor;
+			// Start from now: the newest seq the caller may see, found with a few wait=0,
+			// limit=1 questions ("is there an event after x?"), doubling then halving.
+			const after_ = async (x) => {
+				const r = await get(`/api/v1/events?after=${x}&wait=0&limit=1`);
+				return r ? r.items.length > 0 : false;
+			};
+			let lo = 0, step = 1024;
+			while (!stopped && step < 2 ** 52 && await after_(lo + step)) {
+				lo += step;
+				step *= 2;
 			}
+			let hi = lo + step;
+			while (!stopped && hi - lo > 1) {
+				const mid = Math.floor((lo + hi) / 2);
+				if (await after_(mid))
+					lo = mid;
+				else
+					hi = mid;
+			}
+			after = String(await after_(lo) ? hi : lo);
 		}
 		while (!stopped) {
 			const r = await get(`/api/v1/events?after=${encodeURIComponent(after)}&wait=25`);
@@ -118,10 +129,12 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 		}
 	}
 
+	let connected = false;
 	(async () => {
 		let delay = 500;
 		while (!stopped) {
 			let next;
+			connected = false;
 			try {
 				next = await stream();
 			} catch {
@@ -131,8 +144,10 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 				return;
 			if (next === 'poll')
 				return poll();
+			// A stream that ended after it was up (a finite catch-up, a restart) reconnects at
+			// once, from the last id it got; failures back off up to 10 s.
+			delay = connected ? 100 : Math.min(delay * 2, 10000);
 			await sleep(delay);
-			delay = Math.min(delay * 2, 10000);
 		}
 	})();
 

@@ -106,6 +106,8 @@ async function render() {
 			break;
 		}
 	}
+	if (!match)
+		match = { page: notFoundPage, params: [], opts: {} };
 	if (!match.opts.public && !hasToken()) {
 		navigate(`/login?next=${encodeURIComponent(path + location.search)}`, { replace: true });
 		return;
@@ -187,6 +189,11 @@ function loginPage(root, params, query) {
 	h('div', { class: 'actions' }, button));
 	root.appendChild(h('div', { class: 'center' }, form));
 	setTimeout(() => user.focus(), 0);
+}
+
+function notFoundPage(root) {
+	root.appendChild(h('h1', null, 'Page not found'));
+	root.appendChild(h('p', null, 'There is no page at this address. ', h('a', { href: '/entries' }, 'Go to the entries'), '.'));
 }
 
 // An API that is not there yet answers 404 (e.g. GET /inbox on an older server).
