@@ -16,6 +16,14 @@ BUILD     := build
 OPT       := -O2 -g
 endif
 
+# `make fuzz` builds everything with clang and libFuzzer's instrumentation (tests/fuzz/).
+ifeq ($(FUZZ),1)
+BUILD     := build-fuzz
+CC        := clang
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-sanitize-recover=all
+endif
+
 CPPFLAGS  += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE
 CFLAGS    += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 $(OPT) \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -33,8 +41,11 @@ LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations_data.o 
              $(BUILD)/obj/gen/openapi_data.o
 UNIT_SRC  := $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 30
 
-FORMAT_SRC:= $(wildcard app/*/*.c include/logbook/*/*.h tests/unit/*/*.c tests/bench/*.c)
+FORMAT_SRC:= $(wildcard app/*/*.c include/logbook/*/*.h tests/unit/*/*.c tests/bench/*.c tests/fuzz/*.[ch])
 
 FCGI_BIN  := $(BUILD)/logbook-fcgi
 CTL_BIN   := $(BUILD)/logbookctl
@@ -46,7 +57,8 @@ else
 Q := @
 endif
 
-.PHONY: all web sanitize deps run stop test unit integration e2e bench install clean help format format-check
+.PHONY: all web sanitize deps run stop test unit integration e2e bench install clean help format format-check \
+          fuzz fuzz-build fuzz-regress faults soak
 .DEFAULT_GOAL := all
 
 all: $(FCGI_BIN) $(CTL_BIN)
@@ -93,6 +105,24 @@ $(BUILD)/web/index.html: $(WEB_SRC) nginx/build-app.sh
 
 web: $(BUILD)/web/index.html
 
+# libFuzzer targets: one per parser, linked with -fsanitize=fuzzer (only in FUZZ=1 builds).
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(BUILD)/liblogbook.a
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) FUZZ=1 $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
+
+# Each target for FUZZ_SECONDS on its seeds (tests/fuzz/corpus/) and what it found before
+# (var/fuzz/); a crash fails the run and leaves its input under var/fuzz/crashes/.
+fuzz: deps fuzz-build
+	sh tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_SECONDS)
+
+# The seeds and every input that once crashed (tests/fuzz/regressions/), run once each.
+fuzz-regress: deps fuzz-build
+	sh tests/fuzz/run.sh build-fuzz/fuzz 0
+
 sanitize:
 	$(MAKE) SAN=1 test
 
@@ -118,8 +148,21 @@ e2e: all web
 test: deps all web
 	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
+	$(MAKE) fuzz-regress
 	BUILD=$(BUILD) sh tests/integration/run.sh
+	$(MAKE) SAN=$(SAN) faults
 	BUILD=$(BUILD) sh tests/e2e/run.sh
+
+# Faults under a write load (tests/faults/): 4 workers on their own throwaway stack; the report
+# goes to var/faults-report.md.
+faults: all
+	BUILD=$(BUILD) TEST_WORKERS=4 sh tests/integration/run.sh tests/faults/faults.test.mjs
+
+# A mixed load for DURATION seconds (tests/soak/): zero 5xx, flat memory and descriptors;
+# var/soak-report.md and var/soak-latency.png.
+DURATION ?= 60
+soak: deps all
+	BUILD=$(BUILD) TEST_WORKERS=4 DURATION=$(DURATION) sh tests/integration/run.sh tests/soak/soak.test.mjs
 
 $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 	@mkdir -p $(@D)
@@ -145,7 +188,7 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 help:
 	@echo "make [all]      build $(FCGI_BIN) and $(CTL_BIN)"
@@ -155,6 +198,9 @@ help:
 	@echo "make e2e        the browser tests of the web app alone (chromium, own stack)"
 	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
 	@echo "make bench      benchmarks against pgbench and a bare read baseline"
+	@echo "make faults     kill workers, crash PostgreSQL, exhaust connections, fill a disk under load"
+	@echo "make soak       DURATION=s of mixed load at 64 connections: no 5xx, flat memory"
+	@echo "make fuzz       each libFuzzer target for FUZZ_SECONDS (default 30) under ASan+UBSan"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

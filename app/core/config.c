@@ -49,6 +49,9 @@ static const struct setting settings[] = {
 	{ NULL, 0, 0, NULL, 0, 0, 0 },
 };
 
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -182,6 +182,9 @@ static struct {
 	unsigned long           early_reconnects; /* counted before attaching */
 } state;
 
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static int
 errf(char *err, size_t errlen, const char *fmt, ...)
 {

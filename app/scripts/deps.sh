@@ -17,7 +17,7 @@ PACKAGES=(
 	libpq-dev libjson-c-dev libjwt-dev libssl-dev libcrypt-dev libcmocka-dev
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
-	clang-format
+	clang-format clang gnuplot-nox
 )
 # Browser tests (tests/e2e): Debian's chromium, driven headless by playwright-core, which the
 # test's own setup installs with `npm ci` in tests/e2e. Fonts so that screenshots show text.

@@ -275,6 +275,16 @@ pg_stop() {
 	fi
 }
 
+# A crash as far as the application can tell: no shutdown checkpoint, clients cut off
+# (tests/faults/); the next pg_start runs crash recovery.
+pg_crash() {
+	[ -f "$PGDATA/PG_VERSION" ] || return 0
+	if pg_running; then
+		say "stopping PostgreSQL with -m immediate"
+		as_service "$PG_BIN/pg_ctl" -D "$PGDATA" -m immediate -w -t 60 stop >/dev/null
+	fi
+}
+
 psql_super() {
 	as_service "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$RUN" -U "$(pg_superuser)" "$@"
 }
@@ -563,7 +573,7 @@ cmd_env() {
 }
 
 usage() {
-	echo "usage: $0 start|stop|status|pg-start|pg-stop|pg-restart|worker-pids|env" >&2
+	echo "usage: $0 start|stop|status|pg-start|pg-stop|pg-crash|pg-restart|worker-pids|env" >&2
 	exit 2
 }
 
@@ -574,6 +584,7 @@ stop) cmd_stop ;;
 status) cmd_status ;;
 pg-start) ensure_service_user; ensure_layout; pg_start ;;
 pg-stop) pg_stop ;;
+pg-crash) pg_crash ;;
 pg-restart) pg_stop; pg_start ;;
 worker-pids) cmd_worker_pids ;;
 env) cmd_env ;;

@@ -42,7 +42,12 @@ db_fail(struct request *r, PGresult *res, const char *what)
 	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const struct sqlstate_map *m;
 
-	/* A lost connection often comes without a SQLSTATE: that is a 503, not a bug. */
+	/* A lost connection often comes without a SQLSTATE: that is a 503, not a bug. libpq may
+	 * not have noticed yet (PostgreSQL stopped with -m immediate sends a WARNING, then closes
+	 * the socket): reading what is left makes it see the end of the stream and mark the
+	 * connection bad, so that the next request reconnects (tests/faults/). */
+	if (state == NULL && db->conn != NULL)
+		(void)PQconsumeInput(db->conn);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_msg("warn", "db: %s: connection lost: %s", what,
 		    db->conn != NULL ? PQerrorMessage(db->conn) : "no connection");
