@@ -26,11 +26,11 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 
 # playwright-core and axe-core, exactly as package-lock.json says; again only when the lock
-# changed since the last install.
-if ! cmp -s "$E2E/package-lock.json" "$E2E/node_modules/.package-lock.json" 2>/dev/null ||
-	[ ! -d "$E2E/node_modules/playwright-core" ]; then
+# changed since the last install (a copy of it is kept in node_modules/).
+if ! cmp -s "$E2E/package-lock.json" "$E2E/node_modules/.logbook-installed-lock" 2>/dev/null; then
 	say "npm ci in tests/e2e"
 	(cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	cp "$E2E/package-lock.json" "$E2E/node_modules/.logbook-installed-lock"
 fi
 
 . "$ROOT/app/scripts/ports.sh"

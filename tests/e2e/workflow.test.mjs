@@ -108,6 +108,7 @@ test('author -> reviewer (live inbox) rejects -> author fixes -> approver approv
 	const item = pr.locator(`.inbox-item[data-entry="${id}"]`);
 	await item.waitFor({ timeout: 30000 });
 	assert.match(await item.textContent(), /Night shift 12/);
+	console.log(`inbox live mode: ${await pr.locator('.live').getAttribute('data-mode')} (stream: SSE over fetch; poll: the long-poll fallback)`);
 	await shot(pr, 'inbox-desktop');
 	await item.locator('a.inbox-title').click();
 	await pr.waitForSelector('button[data-action="start_review"]');
@@ -198,4 +199,42 @@ test('separation of duties: the submitter sees no review, approve or reject butt
 	await P.page.waitForSelector('button[data-action="approve"]');
 	assert.deepEqual(S.problems, []);
 	await Promise.all([S.context.close(), P.context.close()]);
+});
+
+test('the search box sends q: entries whose title or text match, others not', async () => {
+	const word = `zebra${TAG}`;
+	const hit = await createEntry(KEY, author, `Pump check ${word}`);
+	const miss = await createEntry(KEY, author, `Pump check other ${TAG}`);
+	const S = await newPage(browser);
+	await login(S.page, author);
+	await S.page.fill('#flt-q', word);
+	await S.page.press('#flt-q', 'Enter');
+	await S.page.waitForURL(/[?&]q=/);
+	await S.page.waitForSelector('.list-foot .hint:has-text("entr")');
+	const links = await S.page.locator('table.list tbody a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	assert.ok(links.includes(`/entries/${hit.id}`), `the match is listed: ${links}`);
+	assert.ok(!links.includes(`/entries/${miss.id}`), 'the other entry is not');
+	assert.equal(await S.page.inputValue('#flt-q'), word, 'the search stays in the box (and the URL)');
+	assert.deepEqual(S.problems, []);
+	await S.context.close();
+});
+
+test('without the stream (404), the inbox follows the events by long-polling', async () => {
+	const e = await createEntry(KEY, author, `Polled shift ${TAG}`);
+	const R = await newPage(browser);
+	await R.page.route('**/api/v1/events/stream*', (route) => route.fulfill({
+		status: 404, contentType: 'application/problem+json',
+		body: JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 }),
+	}));
+	await login(R.page, reviewer);
+	await R.page.goto(`${BASE_URL}/inbox`);
+	await R.page.waitForSelector('.live[data-mode="poll"]');
+	const tok = await author.token();
+	let r = await request('PUT', `/api/v1/entries/${e.id}/sections/summary`, { token: tok, headers: { 'If-Match': '*' }, body: { data: { text: 'polled' } } });
+	assert.equal(r.status, 200, r.text);
+	r = await request('POST', `/api/v1/entries/${e.id}/sections/summary/transitions`, { token: tok, headers: { 'If-Match': r.json.etag }, body: { action: 'submit' } });
+	assert.equal(r.status, 200, r.text);
+	await R.page.locator(`.inbox-item[data-entry="${e.id}"]`).waitFor({ timeout: 40000 });
+	assert.deepEqual(R.problems, []);
+	await R.context.close();
 });

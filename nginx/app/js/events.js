@@ -1,7 +1,8 @@
 // Live events: GET /api/v1/events/stream read as Server-Sent Events with fetch and a stream
 // reader (EventSource cannot send the bearer token, and a token in the URL would be logged),
 // resuming with Last-Event-ID; when the stream endpoint answers 404, long-polls
-// GET /api/v1/events?after=&wait=25 instead. subscribe(onEvent) -> stop().
+// GET /api/v1/events?after=&wait=25 instead. subscribe(onEvent) -> stop(). onEvent also gets
+// {resync: true} once the feed is followed (events before that moment are not replayed).
 import { getToken } from './api.js';
 
 function parseSse(buffer, onMessage) {
@@ -57,6 +58,9 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 			return 'retry';
 		onMode('stream');
 		connected = true;
+		// Whatever happened between the page's first read and this connection is not in the
+		// stream: the caller reads again once.
+		deliver({ resync: true });
 		const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
 		let buf = '';
 		for (;;) {
@@ -78,7 +82,6 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 	}
 
 	async function poll() {
-		onMode('poll');
 		let after = lastId;
 		if (after === null) {
 			// Start from now: the newest seq the caller may see, found with a few wait=0,
@@ -102,6 +105,8 @@ export function subscribe(onEvent, { onMode = () => {} } = {}) {
 			}
 			after = String(await after_(lo) ? hi : lo);
 		}
+		onMode('poll');
+		deliver({ resync: true });
 		while (!stopped) {
 			const r = await get(`/api/v1/events?after=${encodeURIComponent(after)}&wait=25`);
 			if (!r) {
