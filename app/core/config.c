@@ -45,6 +45,8 @@ static const struct setting settings[] = {
 	NUM(retry_after, "2", 1, 3600),
 	NUM(statement_timeout_ms, "5000", 0, 3600000),
 	NUM(events_max_waiters, "1", 0, 1024),
+	NUM(max_text_bytes, "65536", 16, 16 * 1024 * 1024),
+	NUM(request_cpu_ms, "5000", 0, 3600000),
 	STR(metrics_file, NULL, 1),
 	{ NULL, 0, 0, NULL, 0, 0, 0 },
 };

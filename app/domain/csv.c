@@ -40,10 +40,16 @@ csv_needs_quotes(const char *field)
 }
 
 int
+csv_formula_like(const char *field)
+{
+	return field[0] != '\0' && strchr("=+-@\t\r", field[0]) != NULL;
+}
+
+int
 csv_line_add(struct csv_line *l, const char *field)
 {
 	const char *p;
-	size_t      n, quotes = 0;
+	size_t      n, quotes = 0, guard;
 
 	if (l->nfields > 0) {
 		if (reserve(l, 1) != 0)
@@ -54,19 +60,24 @@ csv_line_add(struct csv_line *l, const char *field)
 	if (field == NULL)
 		return 0;
 	n = strlen(field);
+	guard = csv_formula_like(field) ? 1 : 0;
 	if (!csv_needs_quotes(field)) {
-		if (reserve(l, n) != 0)
+		if (reserve(l, n + guard) != 0)
 			return -1;
+		if (guard)
+			l->data[l->len++] = '\'';
 		memcpy(l->data + l->len, field, n);
 		l->len += n;
 		return 0;
 	}
 	for (p = field; (p = strchr(p, '"')) != NULL; p++)
 		quotes++;
-	/* n + quotes + 2 cannot overflow: both count bytes of one string in memory. */
-	if (reserve(l, n + quotes + 2) != 0)
+	/* n + quotes + 3 cannot overflow: both count bytes of one string in memory. */
+	if (reserve(l, n + quotes + 2 + guard) != 0)
 		return -1;
 	l->data[l->len++] = '"';
+	if (guard)
+		l->data[l->len++] = '\'';
 	for (p = field; *p != '\0'; p++) {
 		if (*p == '"')
 			l->data[l->len++] = '"';

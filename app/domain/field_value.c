@@ -15,6 +15,14 @@
 /* Messages naming more choices than this say "one of the choices" instead of listing them. */
 #define CHOICES_LISTED_MAX 10
 
+static size_t max_text_bytes = FIELD_TEXT_MAX_BYTES_DEFAULT;
+
+void
+field_value_set_max_text_bytes(size_t n)
+{
+	max_text_bytes = n;
+}
+
 static const char *const type_message[FIELD_TYPE_COUNT] = {
 	[FIELD_TEXT] = "must be a string",
 	[FIELD_INTEGER] = "must be an integer",
@@ -247,6 +255,11 @@ check_text(const struct tpl_field *f, json_object *v, const struct vpath *p, str
 	}
 	if (json_string_clean(v, p, errs, &s, &len) != 0)
 		return -1;
+	if (len > max_text_bytes) {
+		verr_add(errs, p, "too_long", "must have at most %zu bytes (max_text_bytes)",
+		    max_text_bytes);
+		return -1;
+	}
 	cps = utf8_count(s, len);
 	if (f->max_length < 0 && cps > TPL_LENGTH_MAX) {
 		verr_add(errs, p, "too_long", "must have at most %d characters", TPL_LENGTH_MAX);
@@ -260,7 +273,7 @@ check_text(const struct tpl_field *f, json_object *v, const struct vpath *p, str
 		verr_add(errs, p, "max_length", "must have at most %d characters", f->max_length);
 		rc = -1;
 	}
-	if (f->regex != NULL && !pattern_match(f->regex, s)) {
+	if (f->regex != NULL && !pattern_match(f->regex, s, len)) {
 		verr_add(errs, p, "pattern", "must match the pattern %s", f->pattern);
 		rc = -1;
 	}

@@ -1,11 +1,38 @@
-/* pattern.c — safe compilation of anchored POSIX ERE field patterns; see pattern.h. */
+/* pattern.c — POSIX ERE field patterns, checked, rewritten for RE2 and matched in linear
+ * time; see pattern.h. */
 #include "logbook/domain/pattern.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/domain/re2_shim.h"
 #include "logbook/domain/template_def.h"
+
+struct pattern {
+	struct lb_re2 *re;
+	char          *re2_text;
+};
+
+/* The output: RE2 syntax, at most 2 bytes per input byte plus the NUL. */
+struct out {
+	char  *p;
+	size_t n;
+};
+
+static void
+put(struct out *o, char c)
+{
+	o->p[o->n++] = c;
+}
+
+static bool
+ascii_punct(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && !(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'z') &&
+	    !(c >= 'A' && c <= 'Z');
+}
 
 #define DEPTH_MAX 32
 
@@ -22,30 +49,57 @@ sat_add(uint64_t a, uint64_t b)
 	return a + b > UINT32_MAX ? UINT32_MAX : a + b;
 }
 
-/* Skips a bracket expression starting at p (on '['); returns the byte after its ']', or NULL
- * when it does not end (regcomp will say so). */
+/* Rewrites the bracket expression at p (on '[') into o; returns the byte after its ']', or
+ * NULL with *why set. In POSIX a backslash is a member like any other, RE2 reads it as an
+ * escape: it is doubled. '[' that opens no class is escaped, so is a leading ']'. */
 static const char *
-skip_bracket(const char *p)
+translate_bracket(const char *p, struct out *o, const char **why)
 {
-	p++;
-	if (*p == '^')
-		p++;
-	if (*p == ']') /* a leading ']' is a member, not the end */
-		p++;
-	while (*p != '\0' && *p != ']') {
-		if (p[0] == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
-			char        close = p[1];
-			const char *q = p + 2;
+	static const char *const classes[] = { "alnum", "alpha", "blank", "cntrl", "digit", "graph",
+		"lower", "print", "punct", "space", "upper", "xdigit", NULL };
 
-			while (*q != '\0' && !(q[0] == close && q[1] == ']'))
-				q++;
-			if (*q == '\0')
-				return NULL;
-			p = q + 2;
-		} else
-			p++;
+	put(o, *p++);
+	if (*p == '^')
+		put(o, *p++);
+	if (*p == ']') { /* a leading ']' is a member, not the end */
+		put(o, '\\');
+		put(o, *p++);
 	}
-	return *p == ']' ? p + 1 : NULL;
+	while (*p != '\0' && *p != ']') {
+		if (p[0] == '[' && (p[1] == '.' || p[1] == '=')) {
+			*why = "collating elements [. .] and equivalence classes [= =] are not "
+			       "supported";
+			return NULL;
+		}
+		if (p[0] == '[' && p[1] == ':') {
+			const char *q = p + 2, *end = strstr(q, ":]");
+			size_t      i;
+
+			for (i = 0; end != NULL && classes[i] != NULL; i++)
+				if ((size_t)(end - q) == strlen(classes[i]) &&
+				    memcmp(q, classes[i], (size_t)(end - q)) == 0)
+					break;
+			if (end == NULL || classes[i] == NULL) {
+				*why =
+				    "unknown character class (use [:alnum:], [:alpha:], [:blank:], "
+				    "[:cntrl:], [:digit:], [:graph:], [:lower:], [:print:], "
+				    "[:punct:], [:space:], [:upper:] or [:xdigit:])";
+				return NULL;
+			}
+			for (; p < end + 2; p++)
+				put(o, *p);
+			continue;
+		}
+		if (*p == '\\' || *p == '[')
+			put(o, '\\');
+		put(o, *p++);
+	}
+	if (*p != ']') {
+		*why = "unterminated bracket expression";
+		return NULL;
+	}
+	put(o, *p++);
+	return p;
 }
 
 /* Reads `{m}`, `{m,}` or `{m,n}` at p; returns the end and the largest count in *count, or
@@ -79,10 +133,13 @@ read_bound(const char *p, uint64_t *count)
 	return p + 1;
 }
 
-/* Scans the pattern: parentheses balanced, no back-references, expanded size bounded. */
+/* Scans the pattern and rewrites it into o: parentheses balanced, no back-references, only
+ * POSIX escapes, expanded size bounded. */
 static const char *
-pattern_scan(const char *p)
+pattern_translate(const char *p, struct out *o)
 {
+	const char *why = NULL;
+
 	/* Per open group: the weight so far and the weight of the last atom (for a bound). */
 	uint64_t total[DEPTH_MAX + 1] = { 0 }, last[DEPTH_MAX + 1] = { 0 };
 	int      depth = 0;
@@ -97,13 +154,17 @@ pattern_scan(const char *p)
 				return "back-references are not allowed";
 			if (p[1] == '\0')
 				return "pattern ends with a backslash";
+			if (!ascii_punct((unsigned char)p[1]))
+				return "a backslash may only precede punctuation (\\d, \\w, \\s are not "
+				       "POSIX ERE: write [[:digit:]], [[:alnum:]_], [[:space:]])";
+			put(o, *p++);
+			put(o, *p++);
 			last[depth] = 1;
 			total[depth] = sat_add(total[depth], 1);
-			p += 2;
 			break;
 		case '[':
-			if ((q = skip_bracket(p)) == NULL)
-				return "unterminated bracket expression";
+			if ((q = translate_bracket(p, o, &why)) == NULL)
+				return why;
 			last[depth] = 1;
 			total[depth] = sat_add(total[depth], 1);
 			p = q;
@@ -113,7 +174,7 @@ pattern_scan(const char *p)
 				return "parentheses nested too deeply";
 			depth++;
 			total[depth] = last[depth] = 0;
-			p++;
+			put(o, *p++);
 			break;
 		case ')':
 			if (depth == 0)
@@ -121,21 +182,31 @@ pattern_scan(const char *p)
 			depth--;
 			last[depth] = total[depth + 1] > 0 ? total[depth + 1] : 1;
 			total[depth] = sat_add(total[depth], last[depth]);
-			p++;
+			put(o, *p++);
 			break;
 		case '{':
-			if ((q = read_bound(p, &count)) == NULL) {
+			if ((q = read_bound(p, &count)) == NULL) { /* a literal, as in glibc */
 				last[depth] = 1;
 				total[depth] = sat_add(total[depth], 1);
-				p++;
+				put(o, '\\');
+				put(o, *p++);
 				break;
 			}
+			if (count > 1000)
+				return "repetition count above 1000";
 			/* The atom is repeated count times: add count - 1 more copies. */
 			if (count > 1)
 				total[depth] =
 				    sat_add(total[depth], sat_mul(last[depth], count - 1));
 			last[depth] = sat_mul(last[depth], count > 0 ? count : 1);
-			p = q;
+			while (p < q)
+				put(o, *p++);
+			break;
+		case '}':
+			last[depth] = 1;
+			total[depth] = sat_add(total[depth], 1);
+			put(o, '\\');
+			put(o, *p++);
 			break;
 		case '|':
 		case '*':
@@ -143,12 +214,12 @@ pattern_scan(const char *p)
 		case '?':
 		case '^':
 		case '$':
-			p++;
+			put(o, *p++);
 			break;
 		default:
 			last[depth] = 1;
 			total[depth] = sat_add(total[depth], 1);
-			p++;
+			put(o, *p++);
 			break;
 		}
 		if (total[depth] > TPL_PATTERN_WEIGHT_MAX)
@@ -160,29 +231,52 @@ pattern_scan(const char *p)
 }
 
 const char *
-pattern_compile(const char *pattern, regex_t *re)
+pattern_compile(const char *pattern, struct pattern **out, char *why, size_t whylen)
 {
-	const char *why;
-	size_t      len = strlen(pattern);
-	char       *anchored;
-	int         rc;
+	struct pattern *p;
+	struct out      o;
+	const char     *bad;
+	char            err[200];
 
-	if ((why = pattern_scan(pattern)) != NULL)
+	*out = NULL;
+	if ((o.p = malloc(2 * strlen(pattern) + 1)) == NULL)
+		abort(); /* the arena policy: out-of-memory ends the worker */
+	o.n = 0;
+	if ((bad = pattern_translate(pattern, &o)) != NULL) {
+		free(o.p);
+		return bad;
+	}
+	o.p[o.n] = '\0';
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		abort();
+	p->re2_text = o.p;
+	if ((p->re = lb_re2_compile(o.p, o.n, PATTERN_MAX_MEM, err, sizeof(err))) == NULL) {
+		snprintf(why, whylen, "not a valid POSIX extended regular expression: %s", err);
+		pattern_free(p);
 		return why;
-	if ((anchored = malloc(len + 5)) == NULL)
-		return "out of memory";
-	memcpy(anchored, "^(", 2);
-	memcpy(anchored + 2, pattern, len);
-	memcpy(anchored + 2 + len, ")$", 3);
-	rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
-	free(anchored);
-	if (rc != 0) /* glibc has freed what it allocated: no regfree on failure */
-		return "not a valid POSIX extended regular expression";
+	}
+	*out = p;
 	return NULL;
 }
 
 bool
-pattern_match(const regex_t *re, const char *s)
+pattern_match(const struct pattern *p, const char *s, size_t len)
 {
-	return regexec(re, s, 0, NULL, 0) == 0;
+	return lb_re2_full_match(p->re, s, len);
+}
+
+const char *
+pattern_re2_text(const struct pattern *p)
+{
+	return p->re2_text;
+}
+
+void
+pattern_free(struct pattern *p)
+{
+	if (p == NULL)
+		return;
+	lb_re2_free(p->re);
+	free(p->re2_text);
+	free(p);
 }

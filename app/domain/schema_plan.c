@@ -680,6 +680,88 @@ plan_table(struct planner *pl, const struct phys_schema *old, const struct phys_
 	}
 }
 
+/* Adds msg at the key of next's section (table SIZE_MAX) or of one of its tables. */
+static void
+error_at_key(
+    struct verr_list *errs, size_t section, size_t table, const char *code, const char *msg)
+{
+	const struct vpath *sp = VPATH_INDEX(VPATH_MEMBER(NULL, "sections"), section);
+
+	if (table == SIZE_MAX)
+		verr_add(errs, VPATH_MEMBER(sp, "key"), code, "%s", msg);
+	else
+		verr_add(errs, VPATH_MEMBER(VPATH_INDEX(VPATH_MEMBER(sp, "tables"), table), "key"),
+		    code, "%s", msg);
+}
+
+/* Whether next names t (so t's section_index and table_index point into next). */
+static bool
+phys_table_live(const struct tpl_def *next, const struct phys_table *t)
+{
+	const struct tpl_section *s;
+
+	if (t->section_index >= next->nsections)
+		return false;
+	s = &next->sections[t->section_index];
+	if (t->table_index == SIZE_MAX)
+		return strcmp(s->phys_name, t->name) == 0;
+	return t->table_index < s->ntables &&
+	    strcmp(s->tables[t->table_index].phys_name, t->name) == 0;
+}
+
+/* Rules across versions (template_def.h, "Limits across versions"): a physical table name
+ * belongs to one section or table for the template's life (section `a` with table `b__c` and
+ * a later section `a__b__c` would share "a__b__c"); the schema holds at most
+ * TPL_SCHEMA_TABLES_MAX tables; a table at most TPL_PHYS_COLUMNS_MAX columns, removed fields'
+ * kept columns and the system columns included. Returns the number of errors added. */
+static size_t
+check_history(const struct phys_schema *old, const struct phys_schema *new,
+    const struct tpl_def *next, struct verr_list *errs)
+{
+	size_t before = errs->count, i, j;
+
+	for (i = 0; i < next->nsections; i++) {
+		const struct tpl_section *s = &next->sections[i];
+
+		for (j = 0; j <= s->ntables; j++) {
+			const char *name = j == 0 ? s->phys_name : s->tables[j - 1].phys_name;
+			const char *tkey = j == 0 ? NULL : s->tables[j - 1].key;
+			const struct phys_table *t = phys_schema_table(old, name);
+
+			if (t == NULL)
+				continue;
+			if (strcmp(t->section_key, s->key) == 0 &&
+			    (t->table_key == NULL
+				    ? tkey == NULL
+				    : tkey != NULL && strcmp(t->table_key, tkey) == 0))
+				continue;
+			error_at_key(errs, i, j == 0 ? SIZE_MAX : j - 1, "collision",
+			    arena_printf(errs->arena,
+				"table name %s was used by %s %s%s%s in an earlier version", name,
+				t->table_key != NULL ? "table" : "section",
+				t->table_key != NULL ? t->table_key : t->section_key,
+				t->table_key != NULL ? " of section " : "",
+				t->table_key != NULL ? t->section_key : ""));
+		}
+	}
+	if (new->ntables > TPL_SCHEMA_TABLES_MAX)
+		verr_add(errs, VPATH_MEMBER(NULL, "sections"), "too_many",
+		    "the template would have %zu tables over all its versions; at most %d",
+		    new->ntables, TPL_SCHEMA_TABLES_MAX);
+	for (i = 0; i < new->ntables; i++) {
+		const struct phys_table *t = &new->tables[i];
+
+		/* Tables next no longer names are not changed by this publish. */
+		if (t->ncolumns + 2 > TPL_PHYS_COLUMNS_MAX && phys_table_live(next, t))
+			error_at_key(errs, t->section_index, t->table_index, "too_many",
+			    arena_printf(errs->arena,
+				"table %s would have %zu columns (removed fields keep theirs); at "
+				"most %d",
+				t->name, t->ncolumns + 2, TPL_PHYS_COLUMNS_MAX));
+	}
+	return errs->count - before;
+}
+
 int
 schema_plan_build(const struct tpl_def *const *published, size_t npublished,
     const struct tpl_def *next, const struct sql_quoter *q, struct arena *a, struct verr_list *errs,
@@ -697,6 +779,8 @@ schema_plan_build(const struct tpl_def *const *published, size_t npublished,
 		old = folded;
 	}
 	phys_schema_apply(a, &old, next, &new);
+	if (check_history(&old, &new, next, errs) > 0)
+		return -1;
 	pl.a = a;
 	pl.q = q;
 	pl.errs = errs;

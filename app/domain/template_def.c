@@ -273,7 +273,7 @@ bounded_count(
 static void
 regex_release(void *re)
 {
-	regfree(re);
+	pattern_free(re);
 }
 
 static void
@@ -355,14 +355,14 @@ read_choices(struct parse *ps, struct tpl_field *f, json_object *obj, const stru
 static void
 read_pattern(struct parse *ps, struct tpl_field *f, json_object *obj, const struct vpath *up)
 {
-	const char *why;
-	regex_t    *re;
+	const char     *why;
+	struct pattern *re;
+	char            buf[300];
 
 	if (!read_string(ps, obj, "pattern", up, false, TPL_PATTERN_MAX, &f->pattern) ||
 	    f->pattern == NULL)
 		return;
-	re = arena_alloc(ps->a, sizeof(*re));
-	if ((why = pattern_compile(f->pattern, re)) != NULL) {
+	if ((why = pattern_compile(f->pattern, &re, buf, sizeof(buf))) != NULL) {
 		verr_add(ps->errs, VPATH_MEMBER(up, "pattern"), "invalid_pattern", "%s", why);
 		f->pattern = NULL;
 		return;
@@ -396,6 +396,19 @@ check_applicable(
 	return takes;
 }
 
+/* PostgreSQL's system column names: a column of that name cannot be created. */
+static bool
+reserved_column(const char *key)
+{
+	static const char *const names[] = { "tableoid", "xmin", "cmin", "xmax", "cmax", "ctid",
+		"oid", NULL };
+
+	for (size_t i = 0; names[i] != NULL; i++)
+		if (strcmp(key, names[i]) == 0)
+			return true;
+	return false;
+}
+
 static void
 parse_field(struct parse *ps, json_object *obj, const struct vpath *p, struct tpl_field *f)
 {
@@ -409,7 +422,11 @@ parse_field(struct parse *ps, json_object *obj, const struct vpath *p, struct tp
 	if (!expect_object(ps, obj, p))
 		return;
 	reject_unknown_members(ps, obj, p, field_members);
-	read_key(ps, obj, p, &f->key);
+	if (read_key(ps, obj, p, &f->key) && reserved_column(f->key)) {
+		verr_add(ps->errs, VPATH_MEMBER(p, "key"), "invalid_key",
+		    "is a PostgreSQL system column name (" TPL_RESERVED_KEYS ")");
+		f->key = NULL;
+	}
 	read_string(ps, obj, "label", p, false, TPL_TITLE_MAX, &f->label);
 	read_string(ps, obj, "help", p, false, TPL_TEXT_MAX, &f->help);
 	if ((v = member(obj, "required")) != NULL) {
@@ -725,6 +742,35 @@ assign_physical_names(struct parse *ps)
 	}
 }
 
+/* The limits of a version as a whole (template_def.h). */
+static void
+check_totals(struct parse *ps, json_object *doc)
+{
+	const struct tpl_def *def = ps->def;
+	size_t                tables = 0, fields = 0, len = 0, i, j;
+
+	for (i = 0; i < def->nsections; i++) {
+		tables += 1 + def->sections[i].ntables;
+		fields += def->sections[i].nfields;
+		for (j = 0; j < def->sections[i].ntables; j++)
+			fields += def->sections[i].tables[j].ncolumns;
+	}
+	if (tables > TPL_TABLES_MAX)
+		verr_add(ps->errs, VPATH_MEMBER(NULL, "sections"), "too_many",
+		    "sections and their tables make %zu database tables; at most %d", tables,
+		    TPL_TABLES_MAX);
+	if (fields > TPL_FIELDS_MAX)
+		verr_add(ps->errs, VPATH_MEMBER(NULL, "sections"), "too_many",
+		    "the template has %zu fields and table columns; at most %d", fields,
+		    TPL_FIELDS_MAX);
+	if (json_object_is_type(doc, json_type_object))
+		(void)json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN, &len);
+	if (len > TPL_DEFINITION_MAX)
+		verr_add(ps->errs, NULL, "too_large",
+		    "the definition has %zu bytes as compact JSON; at most %d", len,
+		    TPL_DEFINITION_MAX);
+}
+
 struct tpl_def *
 tpl_def_parse(json_object *doc, struct verr_list *errs)
 {
@@ -766,6 +812,7 @@ tpl_def_parse(json_object *doc, struct verr_list *errs)
 		else
 			keys[i] = def->sections[i].key;
 	}
+	check_totals(&ps, doc);
 	assign_physical_names(&ps);
 	if (errs->count != errors_before || errs->truncated)
 		goto fail;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/budget.h"
 #include "logbook/core/json_util.h"
 #include "logbook/core/log.h"
 #include "logbook/domain/csv.h"
@@ -215,6 +216,7 @@ handle_audit_export(struct request *r)
 		if ((csv ? write_csv(r, batch, line) : write_jsonl(r, batch)) != 0)
 			goto gone;
 		PQclear(batch);
+		budget_arm(); /* each batch is bounded work, and the client is reading */
 		batch = PQexec(conn, "FETCH " EXPORT_BATCH " FROM audit_export");
 		if (PQresultStatus(batch) != PGRES_TUPLES_OK) {
 			/* The headers are gone: the body just ends early, and the log says why. */

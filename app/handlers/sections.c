@@ -31,6 +31,7 @@ struct section_ctx {
 	struct tc_version       *version;
 	const struct tc_section *cs;
 	const char              *etag; /* the If-Match value to claim with; NULL for "*" */
+	int transition;                /* read who wrote the data too (estore_section_writer) */
 };
 
 /* Reads the section, checks If-Match against it and finds its definition. */
@@ -39,10 +40,12 @@ section_load(struct request *r, struct section_ctx *c)
 {
 	const char *current;
 
+	if (entry_id_param(r, 0) != 0)
+		return -1;
 	c->id = r->params[0];
 	c->section = r->params[1];
-	if (entry_id_param(r, c->id) != 0 ||
-	    (c->row = estore_section(r, c->id, c->section)) == NULL)
+	if ((c->row = c->transition ? estore_section_writer(r, c->id, c->section, r->user->sub)
+				    : estore_section(r, c->id, c->section)) == NULL)
 		return -1;
 	if (PQntuples(c->row) == 0)
 		return PROBLEM(
@@ -51,7 +54,7 @@ section_load(struct request *r, struct section_ctx *c)
 	if (request_if_match(r, arena_printf(r->arena, "\"%s\"", current), "the section") != 0)
 		return -1;
 	c->etag = strcmp(r->if_match, "*") == 0 ? NULL : current;
-	entry_versions_put(c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
+	entry_versions_remember(r, c->id, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)));
 	if ((c->version = tcache_get(
 		 r, PQgetvalue(c->row, 0, 0), atoi(PQgetvalue(c->row, 0, 1)))) == NULL)
 		return -1;
@@ -72,10 +75,10 @@ section_load_for_save(struct request *r, struct section_ctx *c)
 	const char *m = r->if_match;
 	size_t      n;
 
+	if (entry_id_param(r, 0) != 0)
+		return -1;
 	c->id = r->params[0];
 	c->section = r->params[1];
-	if (entry_id_param(r, c->id) != 0)
-		return -1;
 	if ((version = entry_versions_get(c->id, key)) == 0)
 		return section_load(r, c);
 	if (m == NULL)
@@ -262,6 +265,19 @@ constraint_error(struct request *r, const struct db_batch *b, const struct tc_se
 	return -1;
 }
 
+/* The 422 of a save, for errs. */
+static int
+values_problem(struct request *r, const struct verr_list *errs, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < errs->count; i++)
+		problem_add_error(
+		    r, errs->items[i].path, errs->items[i].code, errs->items[i].message);
+	return PROBLEM(r, 422, "validation", "%s has %zu invalid value%s%s", what, errs->count,
+	    errs->count == 1 ? "" : "s", errs->truncated ? " (only the first are listed)" : "");
+}
+
 int
 handle_section_save(struct request *r)
 {
@@ -282,14 +298,8 @@ handle_section_save(struct request *r)
 		    "the section is %s: only a draft can be saved", PQgetvalue(c.row, 0, 2));
 	s = c.cs->def;
 	verr_init(&errs, r->arena);
-	if (section_values_check(s, body, &errs, &vals) != 0) {
-		for (i = 0; i < errs.count; i++)
-			problem_add_error(
-			    r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
-		return PROBLEM(r, 422, "validation", "the section has %zu invalid value%s%s",
-		    errs.count, errs.count == 1 ? "" : "s",
-		    errs.truncated ? " (only the first are listed)" : "");
-	}
+	if (section_values_check(s, body, &errs, &vals) != 0)
+		return values_problem(r, &errs, "the section");
 	data = json_own(r, entry_data_from_values(s, &vals));
 	tables = json_own(r, entry_tables_from_values(s, &vals));
 
@@ -358,13 +368,51 @@ verdict_problem(struct request *r, enum wf_verdict v, const char *action, const 
 		    r, 409, "invalid-transition", "%s is not possible from %s", action, state);
 	case WF_SAME_PERSON:
 		return PROBLEM(r, 403, "separation-of-duties",
-		    "you submitted this revision, so someone else must %s it", action);
+		    "you wrote or submitted this revision, so someone else must %s it", action);
 	case WF_COMMENT_REQUIRED:
 		problem_add_error(r, "comment", "required", "a rejection needs a comment");
 		return PROBLEM(r, 422, "validation", "reject needs a non-empty comment");
 	default:
 		return 0;
 	}
+}
+
+/* A submit hands the section to review: its content must be what a save would accept
+ * (required fields, min_rows, every constraint of its version), whether or not anyone saved
+ * it. Reads the section's data and rows in one round trip and checks them as a save body;
+ * 422 with every error, paths as in a save. */
+static int
+submit_check(struct request *r, struct section_ctx *c)
+{
+	const struct tpl_section *s = c->cs->def;
+	struct json_object       *body, *tables;
+	struct verr_list          errs;
+	struct section_values     vals;
+	struct db_batch           b;
+	const char              **idp = arena_alloc(r->arena, sizeof(*idp));
+	int    read, *reads = arena_alloc(r->arena, (s->ntables + 1) * sizeof(int));
+	size_t t;
+
+	*idp = c->id;
+	db_batch_init(&b, r->arena);
+	read = db_batch_add(&b, (struct db_stmt *)&c->cs->read, 1, idp);
+	for (t = 0; t < s->ntables; t++)
+		reads[t] = db_batch_add(&b, (struct db_stmt *)&c->cs->tables[t].read, 1, idp);
+	if (db_batch_run(r, &b) != 0)
+		return -1;
+	body = json_own(r, json_object_new_object());
+	json_object_object_add(body, "data", entry_data_from_row(s, b.res[read]));
+	tables = json_object_new_object();
+	for (t = 0; t < s->ntables; t++)
+		json_object_object_add(tables, s->tables[t].key,
+		    entry_rows_from_result(&s->tables[t], b.res[reads[t]]));
+	json_object_object_add(body, "tables", tables);
+	verr_init(&errs, r->arena);
+	if (section_values_check(s, body, &errs, &vals) != 0)
+		return values_problem(r, &errs, "the section");
+	/* Claim the revision that was checked: a save in between makes this a 412. */
+	c->etag = PQgetvalue(c->row, 0, 3);
+	return 0;
 }
 
 int
@@ -390,18 +438,23 @@ handle_section_transition(struct request *r)
 	json_take_string(r, body, "comment", 2000, 0, &comment);
 	if (problem_error_count(r) > 0)
 		return PROBLEM(r, 422, "validation", "the transition is not valid");
+	c.transition = 1;
 	if (section_load(r, &c) != 0)
 		return -1;
 	state = PQgetvalue(c.row, 0, 2);
 	submitter = db_value(c.row, 0, 5);
+	/* Separation of duties: whoever submitted this revision or wrote its data. */
 	d = wf_decide(c.version->def->workflow, r->user->role_mask,
-	    submitter != NULL && strcmp(submitter, r->user->sub) == 0,
+	    (submitter != NULL && strcmp(submitter, r->user->sub) == 0) ||
+		PQgetvalue(c.row, 0, 6)[0] == 't',
 	    (enum section_state)section_state_from_name(state), tpl_action_from_name(action),
 	    comment);
 	if (d.verdict != WF_OK)
 		return verdict_problem(r, d.verdict, action, state);
 	to = section_state_name(d.to);
 	s = c.cs->def;
+	if (tpl_action_from_name(action) == TPL_ACTION_SUBMIT && submit_check(r, &c) != 0)
+		return -1;
 
 	claim = batch_start(r, &b, &c, state, to, action);
 	batch_history(r, &b, &c, action, state, to, comment, NULL, NULL);
@@ -441,7 +494,7 @@ handle_section_history(struct request *r)
 	PGresult           *res;
 	int                 i;
 
-	if (entry_id_param(r, r->params[0]) != 0 ||
+	if (entry_id_param(r, 0) != 0 ||
 	    (res = estore_history(r, r->params[0], r->params[1])) == NULL)
 		return -1;
 	/* A section nobody has saved or moved yet has an empty history; an unknown one is 404. */

@@ -235,9 +235,19 @@ handle_templates_publish(struct request *r)
 		return PROBLEM(r, 500, "internal", "cannot quote identifiers: %s",
 		    PQerrorMessage(r->app->db.conn));
 	if (rc != 0) {
-		for (i = 0; i < errs.count; i++)
+		int type_change = 0;
+
+		for (i = 0; i < errs.count; i++) {
 			problem_add_error(
 			    r, errs.items[i].path, errs.items[i].code, errs.items[i].message);
+			type_change |= strcmp(errs.items[i].code, "type_change") == 0;
+		}
+		/* Limits and names across versions (template_def.h): nothing was changed. */
+		if (!type_change)
+			return PROBLEM(r, 422, "validation",
+			    "version %s cannot be published next to the versions before it: %zu "
+			    "problem%s",
+			    version, errs.count, errs.count == 1 ? "" : "s");
 		return PROBLEM(r, 422, "unsupported-change",
 		    "version %s changes a field in a way no stored value could follow; use a new key",
 		    version);

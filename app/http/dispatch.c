@@ -4,7 +4,8 @@
  * after the handler has put its reply in the buffer, so the Idempotency-Key row joins the
  * same transaction and a failed COMMIT turns into a problem instead of a false success. The
  * audit rows a handler queued (audit_append) go out with the COMMIT, in one round trip.
- * Serialization failures and deadlocks are retried here a bounded number of times. */
+ * Serialization failures and deadlocks are retried here a bounded number of times. What a
+ * handler wants a worker to remember (request_on_commit) is remembered here, after COMMIT. */
 #include <string.h>
 #include <unistd.h>
 
@@ -71,9 +72,15 @@ dispatch(struct request *r)
 	}
 	for (attempt = 1;; attempt++) {
 		if (run(r, rt) == 0) {
+			struct commit_hook *h;
+
+			/* Committed: now the worker may remember what the request learned. */
+			for (h = r->on_commit; h != NULL; h = h->next)
+				h->fn(h->arg);
 			reply_flush(r);
 			return;
 		}
+		r->on_commit = NULL; /* rolled back: nothing of it is true */
 		db_rollback(&r->app->db);
 		if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
 			break;

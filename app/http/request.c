@@ -248,3 +248,16 @@ request_if_match(struct request *r, const char *etag, const char *what)
 		    "%s changed since you read it; its ETag is now %s", what, etag);
 	return 0;
 }
+
+void
+request_on_commit(struct request *r, void (*fn)(void *), void *arg)
+{
+	struct commit_hook *h = arena_alloc(r->arena, sizeof(*h)), **end = &r->on_commit;
+
+	h->next = NULL;
+	h->fn = fn;
+	h->arg = arg;
+	while (*end != NULL)
+		end = &(*end)->next;
+	*end = h;
+}

@@ -15,6 +15,7 @@ PACKAGES=(
 	build-essential pkg-config
 	libfcgi-dev spawn-fcgi multiwatch
 	libpq-dev libjson-c-dev libjwt-dev libssl-dev libcrypt-dev libcmocka-dev
+	libre2-dev # field patterns: linear-time matching (app/domain/re2_shim.cc)
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
 	clang-format clang gnuplot-nox

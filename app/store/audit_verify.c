@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/core/budget.h"
+
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
 /* The head and, in the same snapshot, the lowest and highest seq present: rows outside
@@ -131,6 +133,8 @@ audit_verify_run(PGconn *conn, struct audit_verify *v, PGresult **error)
 	snprintf(head_s, sizeof(head_s), "%lld", v->head_seq);
 	snprintf(lim, sizeof(lim), "%d", AUDIT_VERIFY_BATCH);
 	while (last < v->head_seq) {
+		/* Each batch is bounded work: a long trail renews the request's CPU budget. */
+		budget_arm();
 		snprintf(last_s, sizeof(last_s), "%lld", last);
 		res = PQexecParams(conn, batch_sql, 3, NULL, params, NULL, NULL, 0);
 		if (!tuples_ok(res)) {

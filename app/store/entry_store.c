@@ -27,9 +27,30 @@ DB_STMT(stmt_section,
     "SELECT e.template_key, e.template_version, s.state, s.etag, s.revision, s.submitted_by"
     " FROM entries e JOIN entry_sections s ON s.entry_id = e.id"
     " WHERE e.id = $1::uuid AND s.section = $2");
+/* stmt_section, plus whether $3 wrote the data under review: saved or submitted the current
+ * revision, or made the latest save (a reopened revision submitted unchanged carries the data
+ * of the revision before). For separation of duties, in the same round trip. */
+DB_STMT(stmt_section_writer,
+    "SELECT e.template_key, e.template_version, s.state, s.etag, s.revision, s.submitted_by,"
+    " EXISTS (SELECT 1 FROM section_history h WHERE h.entry_id = s.entry_id"
+    "   AND h.section = s.section AND h.revision = s.revision"
+    "   AND h.action IN ('save', 'submit') AND h.actor = $3)"
+    " OR coalesce((SELECT h.actor = $3 FROM section_history h WHERE h.entry_id = s.entry_id"
+    "   AND h.section = s.section AND h.action = 'save' ORDER BY h.id DESC LIMIT 1), false)"
+    " FROM entries e JOIN entry_sections s ON s.entry_id = e.id"
+    " WHERE e.id = $1::uuid AND s.section = $2");
 DB_STMT(stmt_history,
     "SELECT revision, action, from_state, to_state, actor, at, comment, data, tables"
     " FROM section_history WHERE entry_id = $1::uuid AND section = $2 ORDER BY id");
+
+struct db_stmt estore_entry_stmt = { "estore_entry_stmt",
+	"SELECT id, template_key, template_version, title, created_by, created_at, updated_at"
+	" FROM entries WHERE id = $1::uuid",
+	0 };
+struct db_stmt estore_sections_stmt = { "estore_sections_stmt",
+	"SELECT section, state, revision::text, etag::text, updated_by, updated_at::text"
+	" FROM entry_sections WHERE entry_id = $1::uuid",
+	0 };
 
 struct db_stmt estore_claim = { "estore_claim",
 	"SELECT revision, etag, state, to_char(updated_at AT TIME ZONE 'UTC',"
@@ -126,6 +147,14 @@ estore_section(struct request *r, const char *id, const char *section)
 	const char *v[2] = { id, section };
 
 	return db_exec(r, &stmt_section, 2, v);
+}
+
+PGresult *
+estore_section_writer(struct request *r, const char *id, const char *section, const char *user)
+{
+	const char *v[3] = { id, section, user };
+
+	return db_exec(r, &stmt_section_writer, 3, v);
 }
 
 PGresult *

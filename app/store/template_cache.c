@@ -5,6 +5,7 @@
 #include "logbook/store/template_cache.h"
 
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,13 +71,65 @@ stmt_init(struct arena *a, struct db_stmt *st, const char *name, char *sql)
 	st->epoch = 0;
 }
 
+/* A growing string for the generated statements. Appending to an arena string by copying it
+ * (out = printf("%s%s", out, more)) costs the square of the statement's length, and the arena
+ * keeps every copy for the life of the cached version: with 10,000 fields that was over 100 MB
+ * per worker. This buffer doubles (linear), and only the final text goes into the arena. */
+struct sbuf {
+	char  *p;
+	size_t n, cap;
+};
+
+static void
+sbuf_add(struct sbuf *b, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (b->n + k + 1 > b->cap) {
+		size_t cap = b->cap != 0 ? b->cap : 256;
+
+		while (cap < b->n + k + 1)
+			cap *= 2;
+		if ((b->p = realloc(b->p, cap)) == NULL)
+			abort(); /* the arena policy: out-of-memory ends the worker */
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, k + 1);
+	b->n += k;
+}
+
+static void __attribute__((format(printf, 3, 4)))
+sbuf_printf(struct sbuf *b, struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_add(b, arena_vprintf(a, fmt, ap));
+	va_end(ap);
+}
+
+/* The text, copied into a; the buffer is freed. */
+static char *
+sbuf_take(struct sbuf *b, struct arena *a)
+{
+	char *s = arena_strdup(a, b->p != NULL ? b->p : "");
+
+	free(b->p);
+	*b = (struct sbuf){ 0 };
+	return s;
+}
+
 /* Joins n strings made by fn(i) with sep, in a. */
-#define JOIN(a, out, n, sep, ...)                                                                 \
-	do {                                                                                      \
-		size_t i_;                                                                        \
-		(out) = "";                                                                       \
-		for (i_ = 0; i_ < (n); i_++)                                                      \
-			(out) = arena_printf((a), "%s%s%s", (out), i_ ? (sep) : "", __VA_ARGS__); \
+#define JOIN(a, out, n, sep, ...)                     \
+	do {                                          \
+		struct sbuf b_ = { 0 };               \
+		size_t      i_;                       \
+		for (i_ = 0; i_ < (n); i_++) {        \
+			if (i_ > 0)                   \
+				sbuf_add(&b_, (sep)); \
+			sbuf_add(&b_, __VA_ARGS__);   \
+		}                                     \
+		(out) = sbuf_take(&b_, (a));          \
 	} while (0)
 
 static int
@@ -175,27 +228,33 @@ static char *
 text_array(
     struct request *r, struct arena *a, const char *alias, const struct tpl_field *fields, size_t n)
 {
-	char  *out = "";
-	size_t i;
+	struct sbuf out = { 0 };
+	size_t      i;
 
 	if (n == 0)
 		return "NULL::text[]";
+	sbuf_add(&out, "ARRAY[");
 	for (i = 0; i < n; i++) {
 		char *q = quote(r, a, fields[i].key);
 
-		if (q == NULL)
+		if (q == NULL) {
+			free(out.p);
 			return NULL;
-		out = arena_printf(a, "%s%s%s", out, i ? ", " : "",
-		    read_expr(a, arena_printf(a, "%s.%s", alias, q), fields[i].type));
+		}
+		if (i > 0)
+			sbuf_add(&out, ", ");
+		sbuf_add(&out, read_expr(a, arena_printf(a, "%s.%s", alias, q), fields[i].type));
 	}
-	return arena_printf(a, "ARRAY[%s]", out);
+	sbuf_add(&out, "]");
+	return sbuf_take(&out, a);
 }
 
 static int
 build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const char *tag)
 {
-	char  *cols = "", *joins = "", *arr;
-	size_t s, t;
+	struct sbuf cols = { 0 }, joins = { 0 };
+	char       *arr;
+	size_t      s, t;
 
 	v->read_entry_params = arena_zalloc(a, (v->def->nsections + 1) * sizeof(char *));
 	for (s = 0; s < v->def->nsections; s++) {
@@ -204,33 +263,37 @@ build_entry_read(struct request *r, struct arena *a, struct tc_version *v, const
 
 		v->read_entry_params[s + 1] = cs->def->key;
 		if ((arr = text_array(r, a, da, cs->def->fields, cs->def->nfields)) == NULL)
-			return -1;
-		cols = arena_printf(a,
-		    "%s, %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
+			goto fail;
+		sbuf_printf(&cols, a,
+		    ", %s.state, %s.revision::text, %s.etag::text, %s.updated_by,"
 		    " %s.updated_at::text, %s::text",
-		    cols, sa, sa, sa, sa, sa, arr);
-		joins = arena_printf(a,
-		    "%s LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
+		    sa, sa, sa, sa, sa, arr);
+		sbuf_printf(&joins, a,
+		    " LEFT JOIN public.entry_sections %s ON %s.entry_id = e.id"
 		    " AND %s.section = $%zu LEFT JOIN %s %s ON %s._entry_id = e.id",
-		    joins, sa, sa, sa, s + 2, cs->ident, da, da);
+		    sa, sa, sa, s + 2, cs->ident, da, da);
 		for (t = 0; t < cs->def->ntables; t++) {
 			const struct tc_table *ct = &cs->tables[t];
 
 			if ((arr = text_array(r, a, "c", ct->def->columns, ct->def->ncolumns)) ==
 			    NULL)
-				return -1;
-			cols = arena_printf(a,
-			    "%s, (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
+				goto fail;
+			sbuf_printf(&cols, a,
+			    ", (SELECT json_agg(%s ORDER BY c._row_no) FROM %s c"
 			    " WHERE c._entry_id = e.id)::text",
-			    cols, arr, ct->ident);
+			    arr, ct->ident);
 		}
 	}
 	stmt_init(a, &v->read_entry, arena_printf(a, "%s:entry", tag),
 	    arena_printf(a,
 		"SELECT e.template_key, e.template_version::text, e.title, e.created_by,"
 		" e.created_at::text, e.updated_at::text%s FROM public.entries e%s WHERE e.id = $1::uuid",
-		cols, joins));
+		sbuf_take(&cols, a), sbuf_take(&joins, a)));
 	return 0;
+fail:
+	free(cols.p);
+	free(joins.p);
+	return -1;
 }
 
 static struct tc_version *

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "logbook/core/arena.h"
+#include "logbook/core/budget.h"
 #include "logbook/core/log.h"
+#include "logbook/domain/field_value.h"
 #include "logbook/http/http.h"
 #include "logbook/http/router.h"
 #include "logbook/metrics/metrics.h"
@@ -35,6 +37,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "logbook-fcgi: %s\n", err);
 		return 1;
 	}
+	field_value_set_max_text_bytes((size_t)app.cfg.max_text_bytes);
+	budget_init(app.cfg.request_cpu_ms);
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "logbook-fcgi: FCGX_Init failed\n");
 		return 1;
@@ -50,6 +54,7 @@ main(int argc, char **argv)
 	while (FCGX_Accept_r(&fcgx) >= 0) {
 		struct request r;
 
+		budget_arm();
 		request_init(&r, &fcgx, &app, &arena);
 		dispatch(&r);
 		/* A handler that failed midway leaves its transaction open: nothing half-done stays. */
@@ -60,6 +65,7 @@ main(int argc, char **argv)
 		/* After the client has its answer: chaining the audit rows costs no one latency. */
 		if (r.seal_after)
 			audit_seal_after(&app.db);
+		budget_disarm();
 		arena_reset(&arena);
 		app.requests++;
 	}

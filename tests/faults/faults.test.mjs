@@ -99,6 +99,13 @@ async function writer(key, loop, log) {
 			});
 			entry.saves.push({ n, acked: s.ok });
 		}
+		// A submit checks the section's content (issue 10): when no save is known to have
+		// landed and none did, the section is empty and a submit would rightly be a 422.
+		if (!stopping && !entry.saves.some((s) => s.acked)) {
+			const e = await readEntry(id);
+			if (e === null || e.sections.readings.data.temperature === null)
+				continue;
+		}
 		for (const [action, token] of [['submit', author], ['start_review', reviewer], ['approve', approver]]) {
 			if (stopping)
 				break;

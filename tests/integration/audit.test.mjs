@@ -456,8 +456,9 @@ function parseCsv(text) {
 test('export: CSV round-trips awkward values; same filters as the list; 400 for other formats', async () => {
 	const user = `${TAG}csv`;
 	const created = rid('csv');
+	const formula = '=HYPERLINK("http://evil.example/","click")';
 	await request('POST', '/api/v1/users', {
-		token: admin, headers: { 'X-Request-Id': created },
+		token: admin, headers: { 'X-Request-Id': created, 'User-Agent': formula },
 		body: { username: user, password: 'correct horse battery', name: 'a,b "c"\nd\re', roles: [] },
 	});
 	const listed = await auditAll(`request_id=${created}`);
@@ -474,6 +475,10 @@ test('export: CSV round-trips awkward values; same filters as the list; 400 for 
 	assert.equal(JSON.parse(rec.after).name, 'a,b "c"\nd\re');
 	assert.equal(rec.before, '', 'SQL NULL is an empty field');
 	assert.equal(rec.hash, listed[0].hash);
+	// CSV injection (OWASP): a cell a spreadsheet would run as a formula gets a leading quote.
+	assert.equal(listed[0].user_agent, formula, 'the trail itself keeps the value as sent');
+	assert.equal(rec.user_agent, `'${formula}`);
+	assert.match(csv.text, /"'=HYPERLINK\(""http:\/\/evil\.example\/"",""click""\)"/);
 
 	const jsonl = await request('GET', `/api/v1/audit/export?format=jsonl&request_id=${created}`, { token: auditor });
 	assert.equal(jsonl.status, 200);

@@ -143,7 +143,10 @@ test('separation of duties: the submitter may not start_review, approve or rejec
 		s = await step(e.id, 'readings', 'reopen', all);
 		assert.equal(s.revision, 2);
 
-		// Revision 2 is submitted by someone else: now the first submitter may review it.
+		// Revision 2 is written and submitted by someone else: now the first submitter may
+		// review it. (Resubmitted unchanged, it would still carry the data they wrote.)
+		res = await save(e.id, 'readings', readingsBody(2), { token: author2, ifMatch: '*' });
+		assert.equal(res.status, 200, res.text);
 		s = await step(e.id, 'readings', 'submit', author2);
 		s = await step(e.id, 'readings', 'start_review', submitter);
 		assert.equal(s.state, 'in_review');

@@ -27,7 +27,9 @@ struct config {
 	long  retry_after; /* seconds, sent with 503 */
 	long  statement_timeout_ms;
 	long  events_max_waiters;
-	char *metrics_file; /* NULL: metrics_default_path() (metrics.h) */
+	long  max_text_bytes; /* longest text value, bytes of UTF-8 (field_value.h) */
+	long  request_cpu_ms; /* CPU budget of one request, 0 = none (budget.h) */
+	char *metrics_file;   /* NULL: metrics_default_path() (metrics.h) */
 
 	/* Derived at load time. */
 	enum jwt_pin        alg;

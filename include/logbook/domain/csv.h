@@ -3,7 +3,13 @@
  *
  * The line buffer is reused record after record, so writing a million records costs the memory
  * of the longest one. SQL NULL and the empty string differ: NULL is an empty unquoted field,
- * "" a quoted empty one. */
+ * "" a quoted empty one.
+ *
+ * CSV injection (OWASP): a spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, a tab
+ * or CR as a formula (`=HYPERLINK(...)`, `@SUM(...)`, `+cmd|...`). Such a field is written
+ * with a single quote in front (`'=HYPERLINK(...)`), which spreadsheets show as text; a
+ * program reading the file sees the quote and removes it if it wants the original. This holds
+ * for every such cell, negative numbers included (`'-5`). */
 #ifndef LOGBOOK_DOMAIN_CSV_H
 #define LOGBOOK_DOMAIN_CSV_H
 
@@ -27,6 +33,10 @@ int csv_line_end(struct csv_line *l);
 
 /* Frees the buffer; the struct may be reused after. */
 void csv_line_free(struct csv_line *l);
+
+/* Whether a field starts like a spreadsheet formula (=, +, -, @, tab, CR): it is written
+ * with a leading single quote. */
+int csv_formula_like(const char *field);
 
 /* Whether a field needs quotes: empty, or containing a comma, a double quote, CR or LF. */
 int csv_needs_quotes(const char *field);

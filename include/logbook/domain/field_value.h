@@ -4,7 +4,8 @@
  *
  * Accepted JSON and normal form per type:
  *   text         string -> as is (valid UTF-8, no U+0000; lengths in code points; at most
- *                TPL_LENGTH_MAX code points even without max_length; "" is a value)
+ *                TPL_LENGTH_MAX code points even without max_length, and at most
+ *                max_text_bytes bytes whatever max_length says; "" is a value)
  *   integer      JSON integer token in int64 -> "-?[0-9]+". A number written with a fraction
  *                or exponent (1.0, 1e2) is a `type` error; beyond int64 is `min`/`max`.
  *   decimal      JSON number or string "-?digits[.digits]" -> decimal.h normal form
@@ -58,6 +59,12 @@ int field_value_check(const struct tpl_field *f, json_object *value, bool presen
  * struct field_bound. Returns 0, or -1 with errors appended. *text lives in errs->arena. */
 int field_value_typed(enum field_type t, json_object *value, const struct vpath *p,
     struct verr_list *errs, const char **text, int64_t *ord);
+
+/* The longest text value in bytes (the max_text_bytes setting; default
+ * FIELD_TEXT_MAX_BYTES_DEFAULT), checked before the length and the pattern, so that no value
+ * costs more than that to check. Set once at start. */
+#define FIELD_TEXT_MAX_BYTES_DEFAULT 65536
+void field_value_set_max_text_bytes(size_t n);
 
 /* Compares a normalized value with a bound of the same type: <0, 0, >0. */
 int field_value_cmp(enum field_type t, const char *text, int64_t ord, const struct field_bound *b);

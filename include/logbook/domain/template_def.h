@@ -14,30 +14,34 @@
  *   required        a required member is missing
  *   type            a member has the wrong JSON type (or a bound is not of the field's type)
  *   unknown_member  a member this model does not know
- *   invalid_key     a key that does not match ^[a-z][a-z0-9_]{0,39}$
+ *   invalid_key     a key that does not match ^[a-z][a-z0-9_]{0,39}$, or a field or column
+ *                   key that is a system column name (TPL_RESERVED_KEYS)
  *   unknown_type    a field type outside text, integer, decimal, boolean, date, time,
  *                   datetime, choice, multichoice
  *   not_applicable  a constraint the field type does not take (pattern on integer, ...)
  *   range           min > max, min_length > max_length, min_rows > max_rows
  *   min, max        a number below/above its allowed limit (negative length, sla 0, ...)
  *   empty           an empty choices array, choice string or columns array
- *   too_many        more sections/items/columns/choices than the limits below
+ *   too_many        more sections/items/columns/choices/tables/fields than the limits
+ *                   below (at publish also across versions)
+ *   too_large       a definition of more than TPL_DEFINITION_MAX bytes
  *   too_long        a string longer than its limit (counted in code points)
  *   duplicate       a key or choice or role used twice where it must be unique
- *   invalid_pattern a pattern regcomp rejects, with unbalanced parentheses, back-references
- *                   or repetition too large to match in bounded time
+ *   invalid_pattern a pattern that is not POSIX ERE as pattern.h reads it: unbalanced
+ *                   parentheses, back-references, non-POSIX escapes or classes, repetition
+ *                   too large
  *   invalid_utf8    a string that is not well-formed UTF-8
  *   format          a string containing U+0000, or a date/time bound not in its format
  *   unknown_role    a workflow role outside admin, designer, author, reviewer, approver,
  *                   auditor
  *   collision       two sections/tables whose PostgreSQL table names come out the same
- *                   (naming.h), reported at the later one's `key`
+ *                   (naming.h), reported at the later one's `key`; at publish also against
+ *                   the tables of earlier versions
  *   plus, under `...default`, the value codes of field_value.h for an invalid default. */
 #ifndef LOGBOOK_DOMAIN_TEMPLATE_DEF_H
 #define LOGBOOK_DOMAIN_TEMPLATE_DEF_H
 
 #include <json-c/json.h>
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +65,29 @@
 				     * longest text value accepted when max_length is absent */
 #define TPL_SLA_HOURS_MAX      8760 /* review_sla_hours lies in 1..TPL_SLA_HOURS_MAX */
 #define TPL_PATTERN_WEIGHT_MAX 1000 /* pattern atoms after expanding {m,n} bounds */
+
+/* Limits of one version as a whole, so that whatever a designer builds, the server's cost
+ * stays bounded (one entry read is one statement over every table of the version; each
+ * worker keeps the version's statements; PostgreSQL allows 1,600 columns per table and
+ * 1,664 entries in a select list):
+ *   TPL_TABLES_MAX      PostgreSQL tables one version names: its sections plus their tables
+ *   TPL_FIELDS_MAX      fields plus table columns of one version
+ *   TPL_DEFINITION_MAX  bytes of the definition as compact JSON
+ * Limits across versions, checked at publish against every version published before
+ * (schema_plan.h), since removed fields and tables keep their columns and tables:
+ *   TPL_SCHEMA_TABLES_MAX  tables in the template's schema, removed ones included
+ *   TPL_PHYS_COLUMNS_MAX   columns of one table, removed fields' and the 2 system columns
+ *                          (_entry_id, _revision / _row_no) included
+ *   and a table name belongs to one section or table for the template's life: section `a`
+ *   with table `b__c` (table a__b__c) and a later section `a__b__c` is a `collision`.
+ * Field and column keys may not be PostgreSQL's system column names (TPL_RESERVED_KEYS):
+ * `invalid_key`. */
+#define TPL_TABLES_MAX        200
+#define TPL_FIELDS_MAX        2000
+#define TPL_DEFINITION_MAX    1048576
+#define TPL_SCHEMA_TABLES_MAX 400
+#define TPL_PHYS_COLUMNS_MAX  1000
+#define TPL_RESERVED_KEYS     "tableoid, xmin, cmin, xmax, cmax, ctid, oid"
 
 /* Workflow actions a template grants to roles (API.md). */
 enum tpl_action {
@@ -93,6 +120,8 @@ struct field_bound {
 			   * datetime_text.h; decimal: unused (compare text with decimal_cmp) */
 };
 
+struct pattern;
+
 struct tpl_field {
 	const char        *key;
 	const char        *label; /* NULL when absent; never reaches SQL */
@@ -103,7 +132,7 @@ struct tpl_field {
 	int32_t            min_length; /* text; -1 when absent */
 	int32_t            max_length; /* text; -1 when absent */
 	const char        *pattern;    /* text; as written, NULL when absent */
-	regex_t           *regex;      /* `^(pattern)$` compiled REG_EXTENDED|REG_NOSUB */
+	struct pattern    *regex;      /* pattern compiled (pattern.h); NULL when absent */
 	const char *const *choices;    /* choice, multichoice; in definition order */
 	size_t             nchoices;
 	const char        *default_text; /* normalized default as sent to PostgreSQL (a text[]

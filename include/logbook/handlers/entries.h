@@ -10,7 +10,9 @@ struct json_object *entry_section_json(struct request *r, const char *state, con
     const char *etag, const char *updated_by, const char *updated_at, struct json_object *data,
     struct json_object *tables);
 
-/* Checks an {id} path parameter is a UUID (404 otherwise). */
-int entry_id_param(struct request *r, const char *id);
+/* Checks the {id} path parameter r->params[i] is a UUID (404 otherwise) and replaces it by
+ * its canonical spelling (lower case), so that audit rows, caches and replies name an entry
+ * one way whatever case the client used. Returns 0 or -1. */
+int entry_id_param(struct request *r, int i);
 
 #endif

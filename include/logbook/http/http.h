@@ -19,6 +19,13 @@
 struct app;
 struct json_object;
 
+/* Something to do once the request's transaction has committed (request_on_commit). */
+struct commit_hook {
+	struct commit_hook *next;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
 struct response_header {
 	struct response_header *next;
 	const char             *name, *value;
@@ -55,6 +62,9 @@ struct request {
 	struct db_batch *at_commit;
 	int              seal_after; /* audit rows were committed: chain them after replying */
 	int              committed;  /* the handler committed (db_batch_commit) */
+	/* Facts a worker may remember only once they are committed (request_on_commit): run
+	 * by dispatch after a successful COMMIT, dropped when the transaction rolls back. */
+	struct commit_hook *on_commit;
 
 	/* The reply is buffered until dispatch has committed the request's transaction, so a
 	 * client never sees a success that the database then refused. Streams skip the buffer. */
@@ -71,6 +81,11 @@ struct request {
 
 /* Fills r from the FastCGI parameters (copied into the arena) and assigns the request id. */
 void request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct arena *arena);
+
+/* Runs fn(arg) once the request's transaction has committed (or at the end of a request that
+ * opened none), never when it rolls back: per-worker caches remember committed facts only.
+ * arg must live in the arena. Hooks run in the order they were added. */
+void request_on_commit(struct request *r, void (*fn)(void *), void *arg);
 
 /* Reads the raw body once (size-capped: 413 over max_body_bytes). Returns 0 or -1. */
 int request_body(struct request *r);

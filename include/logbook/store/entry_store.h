@@ -30,10 +30,18 @@ PGresult *estore_entry(struct request *r, const char *id);
 /* One section with its entry's template. Columns: template_key, template_version, state,
  * etag, revision, submitted_by. */
 PGresult *estore_section(struct request *r, const char *id, const char *section);
+/* The same columns, then `wrote` (boolean): user saved or submitted the current revision or
+ * made the latest save (separation of duties, API.md). */
+PGresult *estore_section_writer(
+    struct request *r, const char *id, const char *section, const char *user);
 
 /* section_claim(): $1 entry, $2 section, $3 etag or NULL, $4 actor, $5 from, $6 to, $7 action.
  * Columns: revision, etag, state, updated_at (RFC 3339). */
 extern struct db_stmt estore_claim;
+/* For batches: the entry ($1) as estore_entry returns it; and all its sections' states:
+ * section, state, revision, etag, updated_by, updated_at. */
+extern struct db_stmt estore_entry_stmt;
+extern struct db_stmt estore_sections_stmt;
 /* History row: $1 entry, $2 section, $3 action, $4 from, $5 to, $6 actor, $7 comment,
  * $8 data jsonb, $9 tables jsonb. */
 extern struct db_stmt estore_history_insert;

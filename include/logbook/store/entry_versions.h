@@ -2,7 +2,8 @@
  *
  * An entry's (template, version) never changes, so a read that finds it here can send every
  * statement it needs in one round trip instead of asking first. Direct-mapped and bounded:
- * a collision just forgets the older entry. */
+ * a collision just forgets the older entry. Only committed facts are kept: a create whose
+ * transaction fails must not be remembered (entry_versions_remember). */
 #ifndef LOGBOOK_ENTRY_VERSIONS_H
 #define LOGBOOK_ENTRY_VERSIONS_H
 
@@ -14,5 +15,13 @@
  * else returns 0. */
 int  entry_versions_get(const char *id, char key[41]);
 void entry_versions_put(const char *id, const char *key, int version);
+
+void entry_versions_forget(const char *id);
+
+struct request;
+/* Remembers (id, key, version) once r's transaction has committed (request_on_commit): a
+ * create that rolls back leaves nothing behind, so a later entry with the same client id under
+ * another template is never mistaken for it. Handlers use this, not entry_versions_put. */
+void entry_versions_remember(struct request *r, const char *id, const char *key, int version);
 
 #endif

@@ -118,7 +118,26 @@ test_needs_quotes(void **state)
 	assert_true(csv_needs_quotes(","));
 	assert_true(csv_needs_quotes("\n"));
 	assert_false(csv_needs_quotes("é ü"));
-	assert_false(csv_needs_quotes("=1+1")); /* data is exported as is, formulas included */
+	assert_false(csv_needs_quotes("=1+1")); /* quoting is about commas; formulas: below */
+}
+
+static void
+test_formulas_are_neutralised(void **state)
+{
+	struct csv_line   l = { 0 };
+	const char *const f[] = { "=HYPERLINK(\"http://x\",\"y\")", "@SUM(A1)",
+		"+cmd|' /C calc'!A0", "-1+1", "\tx", "\rx", "a=b", "'" };
+	char             *s = record(&l, f, 8);
+
+	(void)state;
+	assert_string_equal(s,
+	    "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'@SUM(A1),'+cmd|' /C "
+	    "calc'!A0,'-1+1,'\tx,\"'\rx\",a=b,'\r\n");
+	assert_true(csv_formula_like("=1"));
+	assert_false(csv_formula_like(""));
+	assert_false(csv_formula_like("1=1"));
+	free(s);
+	csv_line_free(&l);
 }
 
 int
@@ -131,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_json_cell),
 		cmocka_unit_test(test_buffer_grows_and_is_reused),
 		cmocka_unit_test(test_needs_quotes),
+		cmocka_unit_test(test_formulas_are_neutralised),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,8 +186,9 @@ test_text(void **state)
 	ok(f, "\"a\"", "a");
 	bad(f, "\"ab\"", "pattern", NULL); /* ^(a|b)$, not ^a|b$ */
 
-	/* Without max_length the cap is TPL_LENGTH_MAX code points. */
+	/* Without max_length the cap is TPL_LENGTH_MAX code points (with max_text_bytes above). */
 	f = field("{\"key\":\"a\",\"type\":\"text\"}");
+	field_value_set_max_text_bytes(1 << 20);
 	{
 		size_t n = TPL_LENGTH_MAX;
 		char  *json = malloc(n + 4), *want = malloc(n + 1);
@@ -205,6 +206,14 @@ test_text(void **state)
 		free(json);
 		free(want);
 	}
+	/* max_text_bytes bounds every text value in bytes, whatever max_length allows. */
+	field_value_set_max_text_bytes(8);
+	f = field("{\"key\":\"a\",\"type\":\"text\",\"max_length\":100,\"pattern\":\".*\"}");
+	ok(f, "\"12345678\"", "12345678");
+	bad(f, "\"123456789\"", "too_long", "must have at most 8 bytes (max_text_bytes)");
+	bad(f, "\"\u00e9\u00e9\u00e9\u00e9\u00e9\"", "too_long", NULL); /* 5 characters, 10 bytes */
+	field_value_set_max_text_bytes(FIELD_TEXT_MAX_BYTES_DEFAULT);
+	f = field("{\"key\":\"a\",\"type\":\"text\"}");
 	snprintf(big, sizeof(big), "\"%s\"", "O'Brien; DROP TABLE x; --");
 	ok(f, big, "O'Brien; DROP TABLE x; --"); /* values are parameters, any text goes */
 }

@@ -567,6 +567,62 @@ test_operations_json(void **state)
 	json_object_put(ops);
 }
 
+/* Names and limits across versions (template_def.h): a 422 before any DDL, not a 500 at it. */
+static void
+test_history_collision(void **state)
+{
+	(void)state;
+	/* section a with table b__c makes a__b__c; a later section a__b__c would share it */
+	version(
+	    "{'key':'t','sections':[{'key':'a','tables':[{'key':'b__c','columns':[{'key':'v','type':'text'}]}]}]}");
+	version("{'key':'t','sections':[{'key':'a__b__c','fields':[{'key':'v','type':'text'}]}]}");
+	assert_int_equal(plan_last(), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.items[0].path, "sections[0].key");
+	assert_string_equal(errs.items[0].code, "collision");
+}
+
+static void
+test_history_collision_reverse(void **state)
+{
+	(void)state;
+	version("{'key':'t','sections':[{'key':'a__b__c','fields':[{'key':'v','type':'text'}]}]}");
+	version(
+	    "{'key':'t','sections':[{'key':'a','tables':[{'key':'b__c','columns':[{'key':'v','type':'text'}]}]}]}");
+	assert_int_equal(plan_last(), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.items[0].path, "sections[0].tables[0].key");
+	assert_string_equal(errs.items[0].code, "collision");
+}
+
+/* 200 new fields per version, the old ones removed (their columns stay): the fifth version
+ * would make 1,002 columns. */
+static void
+test_history_columns(void **state)
+{
+	static char doc[1 << 16];
+	int         v, i;
+	size_t      n;
+
+	(void)state;
+	for (v = 1; v <= 5; v++) {
+		n = (size_t)snprintf(
+		    doc, sizeof(doc), "{'key':'t','sections':[{'key':'s','fields':[");
+		for (i = 0; i < 200; i++)
+			n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+			    "%s{'key':'v%d_%d','type':'integer'}", i ? "," : "", v, i);
+		snprintf(doc + n, sizeof(doc) - n, "]}]}");
+		version(doc);
+		if (v < 5)
+			assert_int_equal(plan_last(), 0);
+	}
+	assert_int_equal(plan_last(), -1);
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.items[0].path, "sections[0].key");
+	assert_string_equal(errs.items[0].code, "too_many");
+	assert_non_null(strstr(errs.items[0].message, "1002 columns"));
+}
+
 int
 main(void)
 {
@@ -586,6 +642,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_labels_never_reach_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quote_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operations_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_collision, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_collision_reverse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_columns, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -627,10 +627,80 @@ test_error_cap(void **state)
 	free(doc);
 }
 
+static void
+test_system_column_keys(void **state)
+{
+	(void)state;
+	expect_error(with_fields("{'key':'xmin','type':'text'}"), "sections[0].fields[0].key",
+	    "invalid_key");
+	expect_error(with_fields("{'key':'ctid','type':'integer'}"), "sections[0].fields[0].key",
+	    "invalid_key");
+	expect_error("{'key':'t','sections':[{'key':'s','tables':[{'key':'r','columns':[{'key':"
+		     "'tableoid','type':'text'}]}]}]}",
+	    "sections[0].tables[0].columns[0].key", "invalid_key");
+	expect_valid(with_fields("{'key':'xmin2','type':'text'}"));
+	expect_valid(
+	    "{'key':'t','sections':[{'key':'xmin','fields':[{'key':'a','type':'text'}]}]}");
+}
+
+/* Whole-version limits: tables, fields, size. */
+static void
+test_version_totals(void **state)
+{
+	static char doc[1 << 21];
+	size_t      n;
+	int         s, t, f;
+
+	(void)state;
+	/* 3 sections of 70 one-column tables: 213 database tables */
+	n = (size_t)snprintf(doc, sizeof(doc), "{'key':'t','sections':[");
+	for (s = 0; s < 3; s++) {
+		n += (size_t)snprintf(
+		    doc + n, sizeof(doc) - n, "%s{'key':'s%d','tables':[", s ? "," : "", s);
+		for (t = 0; t < 70; t++)
+			n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+			    "%s{'key':'t%d','columns':[{'key':'v','type':'text'}]}", t ? "," : "",
+			    t);
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "]}");
+	}
+	snprintf(doc + n, sizeof(doc) - n, "]}");
+	expect_error(doc, "sections", "too_many");
+	/* 11 sections of 190 fields: 2,090 fields */
+	n = (size_t)snprintf(doc, sizeof(doc), "{'key':'t','sections':[");
+	for (s = 0; s < 11; s++) {
+		n += (size_t)snprintf(
+		    doc + n, sizeof(doc) - n, "%s{'key':'s%d','fields':[", s ? "," : "", s);
+		for (f = 0; f < 190; f++)
+			n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+			    "%s{'key':'f%d','type':'integer'}", f ? "," : "", f);
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "]}");
+	}
+	snprintf(doc + n, sizeof(doc) - n, "]}");
+	expect_error(doc, "sections", "too_many");
+	/* 10 sections of 190 fields with long help texts: under 2,000 fields, over 1 MiB */
+	n = (size_t)snprintf(doc, sizeof(doc), "{'key':'t','sections':[");
+	for (s = 0; s < 10; s++) {
+		n += (size_t)snprintf(
+		    doc + n, sizeof(doc) - n, "%s{'key':'s%d','fields':[", s ? "," : "", s);
+		for (f = 0; f < 190; f++) {
+			n += (size_t)snprintf(doc + n, sizeof(doc) - n,
+			    "%s{'key':'f%d','type':'integer','help':'", f ? "," : "", f);
+			memset(doc + n, 'h', 600);
+			n += 600;
+			n += (size_t)snprintf(doc + n, sizeof(doc) - n, "'}");
+		}
+		n += (size_t)snprintf(doc + n, sizeof(doc) - n, "]}");
+	}
+	snprintf(doc + n, sizeof(doc) - n, "]}");
+	expect_error(doc, "", "too_large");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_system_column_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_valid_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ten_errors_one_pass, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
