@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "logbook/auth/identity.h"
 #include "logbook/auth/roles.h"
 
 /* Nesting allowed in header and payload; identity providers nest a little. */
@@ -53,6 +54,8 @@ static const char *const result_text[] = {
 	[JWT_BAD_AUDIENCE] = "token audience (aud) is not accepted",
 	[JWT_NO_SUBJECT] = "token has no subject (sub)",
 	[JWT_BAD_CLAIMS] = "token claims have a wrong type or size",
+	[JWT_BAD_SUBJECT] = "token subject (sub) is not a canonical user id",
+	[JWT_TOO_LONG_LIVED] = "token lifetime is longer than this server accepts",
 };
 
 int
@@ -298,8 +301,8 @@ static enum jwt_result
 check_times(
     const struct jwt_settings *s, struct json_object *claims, time_t now, struct jwt_identity *out)
 {
-	struct json_object *exp = NULL, *nbf = NULL;
-	int64_t             leeway, exp_v;
+	struct json_object *exp = NULL, *nbf = NULL, *iat = NULL;
+	int64_t             leeway, exp_v, iat_v = 0, born;
 
 	leeway = s->leeway < 0 ? 0 : (s->leeway > INT32_MAX ? INT32_MAX : s->leeway);
 	if (!json_object_object_get_ex(claims, "exp", &exp))
@@ -310,13 +313,30 @@ check_times(
 	if (json_object_object_get_ex(claims, "nbf", &nbf) &&
 	    !json_object_is_type(nbf, json_type_int))
 		return JWT_BAD_CLAIMS;
+	if (json_object_object_get_ex(claims, "iat", &iat)) {
+		if (!json_object_is_type(iat, json_type_int))
+			return JWT_BAD_CLAIMS;
+		iat_v = json_object_get_int64(iat);
+	}
 	/* exp + leeway <= now, written so that nothing overflows. */
 	if (exp_v <= sat_add((int64_t)now, -leeway))
 		return JWT_EXPIRED;
 	/* nbf - leeway > now */
 	if (nbf != NULL && json_object_get_int64(nbf) > sat_add((int64_t)now, leeway))
 		return JWT_NOT_YET_VALID;
+	/* A token issued in the future would outlive a password change made before its iat. */
+	if (iat != NULL && iat_v > sat_add((int64_t)now, leeway))
+		return JWT_NOT_YET_VALID;
+	/* exp - born > max_ttl, where born <= now + leeway < exp, so the difference is positive;
+	 * born may be far in the past, hence the saturating subtraction. */
+	born = iat != NULL ? iat_v : (int64_t)now;
+	if (s->max_ttl > 0 && sat_add(exp_v, born == INT64_MIN ? INT64_MAX : -born) > s->max_ttl)
+		return JWT_TOO_LONG_LIVED;
 	out->exp = exp_v > LONG_MAX ? LONG_MAX : (long)exp_v;
+	if (iat != NULL) {
+		out->has_iat = 1;
+		out->iat = iat_v > LONG_MAX ? LONG_MAX : iat_v < LONG_MIN ? LONG_MIN : (long)iat_v;
+	}
 	return JWT_OK;
 }
 
@@ -353,6 +373,8 @@ read_identity(struct json_object *claims, struct jwt_identity *out)
 		return JWT_NO_SUBJECT;
 	if (!get_short_string(v, sizeof(out->sub), &str))
 		return JWT_BAD_CLAIMS;
+	if (identity_classify(str, strlen(str)) == IDENTITY_INVALID)
+		return JWT_BAD_SUBJECT;
 	memcpy(out->sub, str, strlen(str) + 1);
 
 	if (json_object_object_get_ex(claims, "name", &v)) {

@@ -41,6 +41,9 @@ static const struct setting settings[] = {
 	STR(jwt_audience, NULL, 1),
 	NUM(jwt_leeway, "60", 0, 3600),
 	NUM(token_ttl, "3600", 60, 30 * 86400),
+	NUM(jwt_max_ttl, "86400", 60, 366 * 86400),
+	NUM(login_throttle_window, "900", 1, 86400),
+	NUM(login_throttle_addr_window, "60", 1, 86400),
 	NUM(max_body_bytes, "1048576", 1024, 64 * 1024 * 1024),
 	NUM(retry_after, "2", 1, 3600),
 	NUM(statement_timeout_ms, "5000", 0, 3600000),
@@ -245,6 +248,7 @@ load_keys(struct config *c, char *err, size_t errlen)
 		.issuer = c->jwt_issuer,
 		.audience = c->jwt_audience,
 		.leeway = c->jwt_leeway,
+		.max_ttl = c->jwt_max_ttl,
 	};
 	/* A key that does not fit the algorithm would make every token fail: say so at start. */
 	if (jwt_settings_check(&c->jwt, &why) != 0)
@@ -279,6 +283,10 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		if (s->type == SETTING_STRING && !s->optional && *str == NULL)
 			return fail(err, errlen, "%s: required setting is missing", s->key);
 	}
+	/* Logins must not hand out tokens that every request would then refuse. */
+	if (c->token_ttl > c->jwt_max_ttl)
+		return fail(err, errlen, "token_ttl: %ld is longer than jwt_max_ttl (%ld)",
+		    c->token_ttl, c->jwt_max_ttl);
 	if (c->db_migrate_conninfo == NULL &&
 	    (c->db_migrate_conninfo = strdup(c->db_conninfo)) == NULL)
 		return fail(err, errlen, "db_migrate_conninfo: out of memory");

@@ -53,7 +53,8 @@ log_request(const struct request *r)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec - r->start_ns;
 	stamp(ts, sizeof(ts));
-	fprintf(stderr, "%s access pid=%d req=%s method=", ts, (int)getpid(), r->request_id);
+	fprintf(stderr, "%s access pid=%d req=%s sid=%s method=", ts, (int)getpid(), r->request_id,
+	    r->server_request_id != NULL ? r->server_request_id : "-");
 	put_safe(r->method);
 	fputs(" path=", stderr);
 	put_safe(r->path);

@@ -35,6 +35,12 @@ ctl_token(struct config *cfg, int argc, char **argv)
 		    "usage: logbookctl token --sub S [--name N] --roles r1,r2 [--ttl SECONDS]\n");
 		return 2;
 	}
+	if (ttl > cfg->jwt_max_ttl) {
+		fprintf(stderr,
+		    "logbookctl: --ttl %ld is longer than jwt_max_ttl (%ld): the token would be refused\n",
+		    ttl, cfg->jwt_max_ttl);
+		return 2;
+	}
 	if (roles_parse_list(roles_csv, &mask, &bad) != 0) {
 		fprintf(stderr, "logbookctl: unknown role '%s'\n", bad);
 		return 2;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "logbook/auth/identity.h"
 #include "logbook/auth/password.h"
 #include "logbook/auth/roles.h"
 #include "logbook/ctl/ctl.h"
@@ -70,6 +71,11 @@ ctl_user(struct config *cfg, int argc, char **argv)
 	}
 	if (i != argc || password == NULL)
 		goto usage;
+	if (!identity_username_valid(username)) {
+		fprintf(
+		    stderr, "logbookctl: the username must match %s\n", IDENTITY_USERNAME_PATTERN);
+		return 2;
+	}
 	if (strlen(password) < 8) {
 		fprintf(stderr, "logbookctl: the password must be at least 8 characters\n");
 		return 2;

@@ -102,8 +102,9 @@ translate_bracket(const char *p, struct out *o, const char **why)
 	return p;
 }
 
-/* Reads `{m}`, `{m,}` or `{m,n}` at p; returns the end and the largest count in *count, or
- * NULL when p does not start a valid bound (glibc then reads '{' as a literal or fails). */
+/* Reads `{m}`, `{m,}`, `{m,n}` or glibc's `{,n}` (= `{0,n}`) at p; returns the end and the
+ * largest count in *count, or NULL when p does not start a valid bound (glibc then reads '{'
+ * as a literal or fails). */
 static const char *
 read_bound(const char *p, uint64_t *count)
 {
@@ -112,7 +113,7 @@ read_bound(const char *p, uint64_t *count)
 
 	for (p++; *p >= '0' && *p <= '9'; p++, nd++)
 		m = sat_add(sat_mul(m, 10), (uint64_t)(*p - '0'));
-	if (nd == 0)
+	if (nd == 0 && *p != ',')
 		return NULL;
 	if (*p == '}') {
 		*count = m;
@@ -199,6 +200,10 @@ pattern_translate(const char *p, struct out *o)
 				total[depth] =
 				    sat_add(total[depth], sat_mul(last[depth], count - 1));
 			last[depth] = sat_mul(last[depth], count > 0 ? count : 1);
+			if (p[1] == ',') { /* {,n}: RE2 wants the lower bound written */
+				put(o, *p++);
+				put(o, '0');
+			}
 			while (p < q)
 				put(o, *p++);
 			break;

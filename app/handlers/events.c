@@ -41,12 +41,14 @@
  * no more than one query per this many milliseconds while waiting. */
 #define EVENTS_REQUERY_MS 100
 
-#define EVENTS_QUERY(extra)                                                   \
-	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " AUDIT_ITEM_COLUMNS \
+#define EVENTS_QUERY(columns, extra)                               \
+	"SELECT i.seq, row_to_json(i)::text FROM (SELECT " columns \
 	" FROM audit_log WHERE seq > $1" extra " ORDER BY seq LIMIT $2) i ORDER BY i.seq"
 
-DB_STMT(stmt_events_all, EVENTS_QUERY(""));
-DB_STMT(stmt_events_public, EVENTS_QUERY(" AND object_type IN " AUDIT_PUBLIC_TYPES));
+DB_STMT(stmt_events_all, EVENTS_QUERY(AUDIT_ITEM_COLUMNS, ""));
+/* Everyone else reads neither where the actor came from nor the actor's roles. */
+DB_STMT(stmt_events_public,
+    EVENTS_QUERY(AUDIT_ITEM_COLUMNS_REDACTED, " AND object_type IN " AUDIT_PUBLIC_TYPES));
 /* LIMIT 1 stops at the first slot won, so at most one lock is taken. */
 DB_STMT(stmt_events_slot,
     "SELECT s FROM generate_series(0, $1::int - 1) s"

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "logbook/auth/identity.h"
 #include "logbook/auth/password.h"
 #include "logbook/auth/roles.h"
 #include "logbook/core/json_util.h"
@@ -27,23 +28,6 @@ DB_STMT(stmt_user_update,
     "UPDATE users SET name = coalesce($2, name), roles = coalesce($3::text[], roles),"
     " password_hash = coalesce($4, password_hash), disabled = coalesce($5::boolean, disabled),"
     " revision = revision + 1, updated_at = now() WHERE username = $1 RETURNING " USER_COLUMNS);
-
-static int
-username_valid(const char *u)
-{
-	size_t i, n = strlen(u);
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)u[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			(i > 0 && strchr("._@-", c) != NULL)))
-			return 0;
-	}
-	return 1;
-}
 
 /* Display names go into tokens, which cap them in bytes (JWT_NAME_MAX). */
 static void
@@ -160,9 +144,10 @@ handle_users_create(struct request *r)
 	json_only_members(r, in, allowed);
 	if (json_take_string(r, in, "username", 64, 1, &username) == 0 && username == NULL)
 		problem_add_error(r, "username", "required", "is required");
-	else if (username != NULL && !username_valid(username))
+	else if (username != NULL && !identity_username_valid(username))
 		problem_add_error(r, "username", "pattern",
-		    "must be 1-64 letters, digits or ._@- and start with a letter or digit");
+		    "must match " IDENTITY_USERNAME_PATTERN
+		    ": 1-64 lower-case letters, digits or ._- starting with a letter or digit");
 	take_name(r, in, &name);
 	take_roles(r, in, &roles);
 	/* Hashing is deliberately slow: only for an otherwise valid request. */

@@ -15,6 +15,7 @@
 #include "logbook/http/router.h"
 #include "logbook/store/db.h"
 #include "logbook/store/idempotency.h"
+#include "logbook/store/user_access.h"
 #include "logbook/worker/app.h"
 
 #define MAX_ATTEMPTS 4
@@ -54,24 +55,52 @@ run(struct request *r, const struct route *rt)
 	return db_commit_deferred(r);
 }
 
+/* Who is calling and may they: 0, or -1 with a 401/403 problem. */
+static int
+authorize(struct request *r, const struct route *rt)
+{
+	if (rt->auth != ROUTE_BEARER)
+		return 0;
+	if (auth_bearer(r) != 0)
+		return -1;
+	if (rt->roles != 0 && !auth_has_role(r, rt->roles) &&
+	    (auth_confirm(r) != 0 || !auth_has_role(r, rt->roles)))
+		return PROBLEM(r, 403, "forbidden", "your roles do not allow this");
+	return 0;
+}
+
+/* The users-table check that no statement carried yet (a handler that answered without the
+ * database, or failed before it). A request that failed keeps its own problem unless the check
+ * says the users table changed (then it runs again); a success stands only once the check
+ * passed: when the database cannot say, the answer is its 503, not the cache's word.
+ * 0 when the answer may stand. */
+static int
+confirm_access(struct request *r, int ok)
+{
+	struct problem saved = r->problem;
+
+	if (r->preflight == NULL || db_preflight_flush(r) == 0) {
+		r->problem = saved;
+		return 0;
+	}
+	if (!ok && !user_access_changed(r)) {
+		r->problem = saved;
+		return 0;
+	}
+	return -1;
+}
+
 void
 dispatch(struct request *r)
 {
 	const struct route *rt = route_match(routes, r);
-	int                 attempt;
+	int                 attempt, ok;
 
 	if (rt == NULL)
 		goto fail;
-	if (rt->auth == ROUTE_BEARER) {
-		if (auth_bearer(r) != 0)
-			goto fail;
-		if (rt->roles != 0 && !auth_has_role(r, rt->roles)) {
-			PROBLEM(r, 403, "forbidden", "your roles do not allow this");
-			goto fail;
-		}
-	}
 	for (attempt = 1;; attempt++) {
-		if (run(r, rt) == 0) {
+		ok = authorize(r, rt) == 0 && run(r, rt) == 0;
+		if (confirm_access(r, ok) == 0 && ok) {
 			struct commit_hook *h;
 
 			/* Committed: now the worker may remember what the request learned. */
@@ -82,16 +111,22 @@ dispatch(struct request *r)
 		}
 		r->on_commit = NULL; /* rolled back: nothing of it is true */
 		db_rollback(&r->app->db);
-		if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
+		if (user_access_changed(r) && !r->streaming && attempt < MAX_ATTEMPTS) {
+			/* Nothing of the request ran: read the users table and start again. */
+			user_access_forget();
+		} else if (r->streaming || !retryable(r) || attempt == MAX_ATTEMPTS)
 			break;
-		log_msg("info", "req=%s: %s, attempt %d of %d", r->request_id, r->problem.sqlstate,
-		    attempt, MAX_ATTEMPTS);
-		/* Back off a little, longer each time, so the winner can commit. */
-		usleep(1000u * (unsigned)attempt);
+		else {
+			log_msg("info", "req=%s: %s, attempt %d of %d", r->request_id,
+			    r->problem.sqlstate, attempt, MAX_ATTEMPTS);
+			/* Back off a little, longer each time, so the winner can commit. */
+			usleep(1000u * (unsigned)attempt);
+		}
 		memset(&r->problem, 0, sizeof(r->problem));
 		r->headers = NULL;
 		r->at_commit = NULL;
 		r->committed = 0;
+		r->preflight = NULL;
 		reply_discard(r);
 	}
 fail:

@@ -150,6 +150,10 @@ reply_problem(struct request *r)
 		snprintf(num, sizeof(num), "%ld", r->app->cfg.retry_after);
 		reply_header(r, "Retry-After", arena_strdup(r->arena, num));
 	}
+	if (p->status == 429 && p->retry_after > 0) {
+		snprintf(num, sizeof(num), "%ld", p->retry_after);
+		reply_header(r, "Retry-After", arena_strdup(r->arena, num));
+	}
 	if (p->status == 401)
 		reply_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
 	body = json_object_new_object();
@@ -190,6 +194,9 @@ reply_flush(struct request *r)
 int
 reply_stream_begin(struct request *r, int status, const char *content_type)
 {
+	/* Once the head is out the answer stands: the users-table check must come first. */
+	if (db_preflight_flush(r) != 0)
+		return -1;
 	reply_discard(r);
 	send_head(r, status, content_type, NULL);
 	reply_flush(r);

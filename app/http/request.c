@@ -8,12 +8,15 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "logbook/auth/identity.h"
 #include "logbook/core/json_util.h"
 #include "logbook/domain/json_number.h"
 #include "logbook/http/http.h"
 #include "logbook/worker/app.h"
 
 #define JSON_MAX_DEPTH 32
+/* Bytes of the user agent kept, with its NUL. */
+#define USER_AGENT_MAX 257
 
 static const char *
 param(struct request *r, const char *name)
@@ -57,7 +60,7 @@ request_id_generate(struct request *r)
 void
 request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct arena *arena)
 {
-	const char     *uri, *q, *cl, *rid;
+	const char     *uri, *q, *cl, *rid, *ua;
 	struct timespec ts;
 
 	memset(r, 0, sizeof(*r));
@@ -85,10 +88,16 @@ request_init(struct request *r, FCGX_Request *fcgx, struct app *app, struct aren
 	if (r->content_length < 0)
 		r->content_length = 0;
 	rid = FCGX_GetParam("HTTP_X_REQUEST_ID", fcgx->envp);
+	/* The client's id may be anyone's (another user can send the same one); ours is unique. */
+	r->server_request_id = request_id_generate(r);
 	r->request_id = rid != NULL && request_id_acceptable(rid) ? arena_strdup(arena, rid)
-								  : request_id_generate(r);
+								  : r->server_request_id;
 	r->client_ip = param(r, "REMOTE_ADDR");
-	r->user_agent = param(r, "HTTP_USER_AGENT");
+	/* Any bytes may come here, and the user agent lands in audit rows, which are UTF-8:
+	 * invalid bytes would make the write fail. A sanitised, capped copy goes there. */
+	if ((ua = FCGX_GetParam("HTTP_USER_AGENT", fcgx->envp)) != NULL)
+		r->user_agent =
+		    identity_sanitize(ua, arena_alloc(arena, USER_AGENT_MAX), USER_AGENT_MAX);
 	r->if_match = param(r, "HTTP_IF_MATCH");
 	r->idempotency_key = param(r, "HTTP_IDEMPOTENCY_KEY");
 }

@@ -13,8 +13,10 @@
 
 DB_STMT(stmt_audit_insert,
     "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-    " client_ip, user_agent, before, after)"
-    " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb)");
+    " client_ip, user_agent, before, after, server_request_id)"
+    " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12)");
+
+#define AUDIT_PARAMS 12
 
 /* Keeps in *before and *after only the top-level members whose values differ. */
 static void
@@ -48,13 +50,13 @@ json_text(struct json_object *o)
 	return o == NULL ? NULL : json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 }
 
-/* The statement's eleven parameters, in the arena (they must outlive a deferred run). */
+/* The statement's twelve parameters, in the arena (they must outlive a deferred run). */
 static const char **
 audit_values(struct request *r, const struct audit_event *e)
 {
 	struct json_object *before = e->before, *after = e->after;
 	const char         *roles[JWT_MAX_ROLES];
-	const char        **values = arena_alloc(r->arena, 11 * sizeof(*values));
+	const char        **values = arena_alloc(r->arena, AUDIT_PARAMS * sizeof(*values));
 	int                 i, n = 0;
 
 	if (before != NULL && after != NULL && json_object_is_type(before, json_type_object) &&
@@ -74,13 +76,14 @@ audit_values(struct request *r, const struct audit_event *e)
 	values[8] = r->user_agent;
 	values[9] = arena_strdup(r->arena, json_text(before));
 	values[10] = arena_strdup(r->arena, json_text(after));
+	values[11] = r->server_request_id;
 	return values;
 }
 
 int
 audit_append(struct request *r, const struct audit_event *e)
 {
-	db_defer(r, &stmt_audit_insert, 11, audit_values(r, e));
+	db_defer(r, &stmt_audit_insert, AUDIT_PARAMS, audit_values(r, e));
 	return 0;
 }
 
@@ -88,7 +91,7 @@ int
 audit_append_now(struct request *r, const struct audit_event *e)
 {
 	r->seal_after = 1;
-	return db_exec(r, &stmt_audit_insert, 11, audit_values(r, e)) != NULL ? 0 : -1;
+	return db_exec(r, &stmt_audit_insert, AUDIT_PARAMS, audit_values(r, e)) != NULL ? 0 : -1;
 }
 
 DB_STMT(stmt_audit_seal, "SELECT audit_seal(true)");

@@ -83,11 +83,39 @@ check(struct request *r, PGresult *res, const char *what)
 	return NULL;
 }
 
+/* Runs st alone, or with the request's pending preflight in the same round trip. */
+static PGresult *
+exec_with_preflight(
+    struct request *r, struct db_stmt *st, const char *sql, int nparams, const char *const *values)
+{
+	struct db_batch b;
+
+	db_batch_init(&b, r->arena);
+	if (st != NULL)
+		db_batch_add(&b, st, nparams, values);
+	else
+		db_batch_add_sql(&b, sql, nparams, values);
+	return db_batch_run(r, &b) == 0 ? b.res[0] : NULL;
+}
+
+int
+db_preflight_flush(struct request *r)
+{
+	struct db_stmt *st = r->preflight;
+
+	if (st == NULL)
+		return 0;
+	r->preflight = NULL;
+	return db_exec(r, st, r->preflight_nparams, r->preflight_values) != NULL ? 0 : -1;
+}
+
 PGresult *
 db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values)
 {
 	struct db *db = &r->app->db;
 
+	if (r->preflight != NULL)
+		return exec_with_preflight(r, st, NULL, nparams, values);
 	if (db_ensure(r) != 0)
 		return NULL;
 	if (st->epoch != db->epoch) {
@@ -106,7 +134,11 @@ db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *
 {
 	struct db *db = &r->app->db;
 
-	if (db_ensure(r) != 0)
+	/* BEGIN and parameterised statements go out with the preflight; other dynamic SQL may
+	 * hold several statements, which only the simple protocol runs: the preflight first. */
+	if (r->preflight != NULL && (nparams > 0 || strncmp(sql, "BEGIN", 5) == 0))
+		return exec_with_preflight(r, NULL, sql, nparams, values);
+	if (db_preflight_flush(r) != 0 || db_ensure(r) != 0)
 		return NULL;
 	if (nparams == 0)
 		return check(r, PQexec(db->conn, sql), "sql");
@@ -156,8 +188,8 @@ pipeline_result(PGconn *conn)
 	return res;
 }
 
-int
-db_batch_run(struct request *r, struct db_batch *b)
+static int
+batch_run(struct request *r, struct db_batch *b)
 {
 	struct db *db = &r->app->db;
 	PGconn    *conn;
@@ -243,6 +275,42 @@ db_batch_run(struct request *r, struct db_batch *b)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+starts_transaction(const struct db_batch_item *it)
+{
+	const char *sql = it->st != NULL ? it->st->sql : it->sql;
+
+	return sql != NULL && strncmp(sql, "BEGIN", 5) == 0;
+}
+
+int
+db_batch_run(struct request *r, struct db_batch *b)
+{
+	struct db_batch_item pre;
+	int                  at, rc, n;
+
+	if (r->preflight == NULL || b->n == 0)
+		return batch_run(r, b);
+	/* The preflight goes first, or right after a BEGIN: BEGIN ISOLATION LEVEL must be the
+	 * transaction's first statement. A preflight that fails aborts the rest of the pipeline,
+	 * so nothing of the request runs. Its result is taken out again: indexes stay the same. */
+	pre =
+	    (struct db_batch_item){ r->preflight, NULL, r->preflight_nparams, r->preflight_values };
+	r->preflight = NULL;
+	at = starts_transaction(&b->items[0]) ? 1 : 0;
+	db_batch_add(b, NULL, 0, NULL);
+	memmove(&b->items[at + 1], &b->items[at], (size_t)(b->n - 1 - at) * sizeof(*b->items));
+	b->items[at] = pre;
+	b->res = NULL;
+	rc = batch_run(r, b);
+	n = b->n;
+	memmove(&b->items[at], &b->items[at + 1], (size_t)(n - 1 - at) * sizeof(*b->items));
+	if (b->res != NULL)
+		memmove(&b->res[at], &b->res[at + 1], (size_t)(n - at) * sizeof(*b->res));
+	b->n = n - 1;
+	return rc;
 }
 
 int

@@ -18,6 +18,8 @@ static const struct sqlstate_map sqlstates[] = {
 	{ "LB404", 404, "not-found", NULL },
 	{ "LB409", 409, "invalid-state", NULL },
 	{ "LB412", 412, "precondition-failed", NULL },
+	/* users_epoch_check() (008_access.sql): dispatch reloads the caller and runs again. */
+	{ "LB401", 503, "users-changed", "the users table kept changing; retry" },
 	{ "23505", 409, "duplicate", "that already exists" },
 	{ "23503", 409, "conflict",
 	    "it refers to something that does not exist, or is referred to" },

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logbook/auth/identity.h"
 #include "logbook/auth/jwt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,6 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.verify_key = key;
 	s.verify_key_len = sizeof(key) - 1;
 	s.leeway = 60;
+	s.max_ttl = 86400;
 	token = malloc(size + 64);
 	if (token == NULL)
 		abort();
@@ -74,6 +76,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	res = jwt_verify_token(&s, token, 1800000000, &id);
 	if (res == JWT_OK && (id.sub[0] == '\0' || memchr(id.sub, '\0', sizeof(id.sub)) == NULL))
+		abort();
+	/* An accepted sub is one canonical spelling, and no lifetime passes the cap. */
+	if (res == JWT_OK && identity_classify(id.sub, strlen(id.sub)) == IDENTITY_INVALID)
+		abort();
+	if (res == JWT_OK &&
+	    (long long)id.exp - (id.has_iat ? (long long)id.iat : 1800000000LL) > 86400)
 		abort();
 	(void)jwt_result_str(res);
 	free(token);

@@ -24,7 +24,10 @@ HTTPS_PORT=$(free_port)
 HTTP_PORT=$(free_port "$HTTPS_PORT")
 LOGBOOK_VAR="$ROOT/var/test-$$"
 WORKERS=${TEST_WORKERS:-2}
-export BUILD HTTPS_PORT HTTP_PORT LOGBOOK_VAR WORKERS
+# The contract's 15-minute window for failed logins per username, shortened so that a test can
+# watch it end (the workers read it as the config key login_throttle_window; the tests too).
+LOGBOOK_LOGIN_THROTTLE_WINDOW=${LOGBOOK_LOGIN_THROTTLE_WINDOW:-20}
+export BUILD HTTPS_PORT HTTP_PORT LOGBOOK_VAR WORKERS LOGBOOK_LOGIN_THROTTLE_WINDOW
 
 # Sanitizer reports in the workers' log fail the run even when every request was answered
 # (a worker that aborts is restarted by multiwatch and the client may never notice).

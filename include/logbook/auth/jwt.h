@@ -33,8 +33,10 @@ struct jwt_settings {
 	/* NULL: not checked; else `aud` string equal, or array containing it;
 	 * put into minted tokens */
 	const char *audience;
-	/* seconds of clock skew allowed for exp and nbf; negative counts as 0 */
+	/* seconds of clock skew allowed for exp, nbf and iat; negative counts as 0 */
 	long leeway;
+	/* longest lifetime accepted, seconds: exp - iat, or exp - now without iat; 0: no cap */
+	long max_ttl;
 };
 
 /*
@@ -62,20 +64,24 @@ struct jwt_identity {
 	int      nroles;    /* the token's role strings, as given (unknown ones kept) */
 	unsigned role_mask; /* known roles only */
 	long     exp;
+	long     iat;     /* meaningful when has_iat */
+	int      has_iat; /* the token carries `iat` */
 };
 
 enum jwt_result {
 	JWT_OK = 0,
 	JWT_MALFORMED, /* too long, not three base64url parts, header/payload not a JSON object */
 	JWT_BAD_ALG,   /* header `alg` missing, `none`, or not the pinned one */
-	JWT_BAD_SIGNATURE, /* signature does not verify with the configured key */
-	JWT_NO_EXP,        /* no `exp` claim */
-	JWT_EXPIRED,       /* exp + leeway <= now */
-	JWT_NOT_YET_VALID, /* nbf - leeway > now */
-	JWT_BAD_ISSUER,    /* issuer configured and `iss` missing or different */
-	JWT_BAD_AUDIENCE,  /* audience configured and not in `aud` */
-	JWT_NO_SUBJECT,    /* `sub` missing, not a string, or empty */
-	JWT_BAD_CLAIMS,    /* a claim has the wrong type or size (see jwt_verify_token) */
+	JWT_BAD_SIGNATURE,  /* signature does not verify with the configured key */
+	JWT_NO_EXP,         /* no `exp` claim */
+	JWT_EXPIRED,        /* exp + leeway <= now */
+	JWT_NOT_YET_VALID,  /* nbf - leeway > now */
+	JWT_BAD_ISSUER,     /* issuer configured and `iss` missing or different */
+	JWT_BAD_AUDIENCE,   /* audience configured and not in `aud` */
+	JWT_NO_SUBJECT,     /* `sub` missing, not a string, or empty */
+	JWT_BAD_CLAIMS,     /* a claim has the wrong type or size (see jwt_verify_token) */
+	JWT_BAD_SUBJECT,    /* `sub` is not UTF-8, or holds control/invisible characters */
+	JWT_TOO_LONG_LIVED, /* exp - iat (exp - now without iat) is over max_ttl */
 };
 
 /*
@@ -91,10 +97,14 @@ enum jwt_result {
  * Claim types are strict: `exp`, `nbf` must be JSON integers (a string or fractional
  * `exp`/`nbf` is JWT_BAD_CLAIMS; only an absent `exp` is JWT_NO_EXP); `sub` a non-empty
  * string shorter than 128 bytes (missing/empty/non-string: NO_SUBJECT; too long:
- * BAD_CLAIMS); `name`, when present, a string shorter than 128 bytes; `roles`, when
- * present, an array of at most JWT_MAX_ROLES strings each shorter than 32 bytes. `iat`
- * and unknown claims are ignored. A \u0000 anywhere in header or payload is MALFORMED
- * (libjwt's JSON parser refuses it, and C strings cannot carry it).
+ * BAD_CLAIMS; not valid UTF-8 or holding a control, zero-width or other invisible character
+ * (identity_classify): BAD_SUBJECT); `name`, when present, a string shorter than 128 bytes;
+ * `roles`, when present, an array of at most JWT_MAX_ROLES strings each shorter than 32
+ * bytes. `iat`, when present, must be a JSON integer (else BAD_CLAIMS) not later than
+ * now + leeway (else NOT_YET_VALID). With max_ttl > 0, exp - iat (exp - now when there is no
+ * iat) over max_ttl is TOO_LONG_LIVED. Unknown claims are ignored. A \u0000 anywhere in
+ * header or payload is MALFORMED (libjwt's JSON parser refuses it, and C strings cannot
+ * carry it).
  *
  * *out is zeroed first and meaningful only on JWT_OK. Keeps no state between calls.
  */

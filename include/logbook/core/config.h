@@ -23,6 +23,11 @@ struct config {
 	char *jwt_audience; /* NULL: not checked */
 	long  jwt_leeway;
 	long  token_ttl;
+	long  jwt_max_ttl; /* longest token lifetime accepted (exp - iat), seconds */
+	/* Failed-login windows, seconds: the API contract's 15 minutes per username and 1 minute
+	 * per client address. Shorter ones are for tests of the window's end only. */
+	long  login_throttle_window;
+	long  login_throttle_addr_window;
 	long  max_body_bytes;
 	long  retry_after; /* seconds, sent with 503 */
 	long  statement_timeout_ms;

@@ -41,7 +41,8 @@ struct request {
 	const char *query;        /* raw query string, "" when none */
 	const char *content_type; /* NULL when absent */
 	long        content_length;
-	const char *request_id;
+	const char *request_id;        /* the client's X-Request-Id when acceptable, else ours */
+	const char *server_request_id; /* ours, unique per request whatever the client sent */
 	const char *client_ip;
 	const char *user_agent;
 	const char *if_match; /* NULL when absent */
@@ -50,8 +51,16 @@ struct request {
 	const char *params[ROUTE_MAX_PARAMS]; /* decoded {name} segments, in order */
 	int         nparams;
 
-	struct jwt_identity *user; /* NULL until authenticated */
-	struct problem       problem;
+	struct jwt_identity       *user;   /* NULL until authenticated; roles in effect */
+	const struct jwt_identity *claims; /* what the token itself says */
+	int auth_cached; /* r->user came from the worker's users cache, not the database */
+
+	/* A statement that must reach the database with the request's first one, in the same
+	 * round trip (db.c puts it there): the users-table check of user_access.c. NULL once sent. */
+	struct db_stmt    *preflight;
+	const char *const *preflight_values;
+	int                preflight_nparams;
+	struct problem     problem;
 
 	char               *raw_body; /* read once by request_body(), NUL-terminated */
 	long                raw_body_len;

@@ -13,6 +13,7 @@ struct problem {
 	struct json_object *errors;      /* array of {path, code, message}, or NULL */
 	struct json_object *extra;       /* object whose members join the body (arena-owned) */
 	const char         *allow;       /* 405: the Allow header */
+	long                retry_after; /* 429: seconds for the Retry-After header */
 	char                sqlstate[6]; /* for the log when the database said no */
 	const char         *func;        /* where it was raised, for the log */
 	int                 line;

@@ -35,7 +35,14 @@ struct audit_filter {
 #define AUDIT_ITEM_COLUMNS                                                                       \
 	"seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at, actor," \
 	" action, object_type, object_id, section, request_id, client_ip, before, after,"        \
-	" prev_hash, hash, roles, user_agent"
+	" prev_hash, hash, roles, user_agent, server_request_id"
+
+/* The same without what only auditors and admins see: where the actor came from (client_ip,
+ * user_agent) and what roles they held. */
+#define AUDIT_ITEM_COLUMNS_REDACTED                                                              \
+	"seq, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at, actor," \
+	" action, object_type, object_id, section, request_id, before, after, prev_hash, hash,"  \
+	" server_request_id"
 
 /* The same columns for CSV export, every one text: roles as a JSON array, before and after as
  * JSON text. AUDIT_CSV_HEADER names them in order. */

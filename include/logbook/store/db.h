@@ -42,6 +42,12 @@ int db_ensure(struct request *r);
  * command OK) is the arena's; NULL on failure with the problem set. */
 PGresult *db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *values);
 
+/* Sends the request's pending preflight (r->preflight) alone, when no statement has carried it
+ * yet. Every db_* call that talks to the database sends it first, in the same round trip where
+ * it can; dispatch calls this before it answers, so every request has it checked. 0, or -1
+ * with the problem set. */
+int db_preflight_flush(struct request *r);
+
 /* Runs dynamic SQL (DDL, generated statements) with text parameters; same contract. */
 PGresult *db_exec_sql(struct request *r, const char *sql, int nparams, const char *const *values);
 

@@ -605,6 +605,107 @@ test_expiry(void **state)
 	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW - 3600), NULL), JWT_OK);
 }
 
+/* jwt_max_ttl: exp - iat, or exp - now without iat, may not exceed it. */
+static void
+test_max_ttl(void **state)
+{
+	struct jwt_settings s = settings(JWT_PIN_HS256);
+
+	(void)state;
+	s.max_ttl = 86400;
+	/* exp = 2^63 - 1 was accepted without a cap */
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":9223372036854775807}"), NULL), JWT_TOO_LONG_LIVED);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":9223372036854775807}", NOW), NULL),
+	    JWT_TOO_LONG_LIVED);
+	/* with iat: exp - iat */
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}", NOW, NOW + 86400), NULL),
+	    JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}", NOW, NOW + 86401), NULL),
+	    JWT_TOO_LONG_LIVED);
+	/* an old iat cannot make a long-lived token look short */
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}", NOW - 86400, NOW + 10), NULL),
+	    JWT_TOO_LONG_LIVED);
+	assert_int_equal(
+	    check(
+		&s, hs("{\"sub\":\"u\",\"iat\":-9223372036854775808,\"exp\":%ld}", NOW + 10), NULL),
+	    JWT_TOO_LONG_LIVED);
+	/* without iat: exp - now */
+	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 86400), NULL), JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 86401), NULL), JWT_TOO_LONG_LIVED);
+	/* 0: no cap (tools that verify without one) */
+	s.max_ttl = 0;
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"exp\":9223372036854775807}"), NULL), JWT_OK);
+}
+
+/* iat: an integer, not in the future, and reported. */
+static void
+test_iat(void **state)
+{
+	struct jwt_settings s = settings(JWT_PIN_HS256);
+	struct jwt_identity id;
+
+	(void)state;
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}", NOW - 5, NOW + 60), &id),
+	    JWT_OK);
+	assert_int_equal(id.has_iat, 1);
+	assert_int_equal(id.iat, NOW - 5);
+	assert_int_equal(check(&s, hs("{\"sub\":\"u\",\"exp\":%ld}", NOW + 60), &id), JWT_OK);
+	assert_int_equal(id.has_iat, 0);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":\"%ld\",\"exp\":%ld}", NOW, NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld.5,\"exp\":%ld}", NOW, NOW + 60), NULL),
+	    JWT_BAD_CLAIMS);
+	/* within the leeway (60) a future iat is clock skew; beyond, it would outlive a password
+	 * change made before it */
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}", NOW + 60, NOW + 120), NULL),
+	    JWT_OK);
+	assert_int_equal(
+	    check(&s, hs("{\"sub\":\"u\",\"iat\":%ld,\"exp\":%ld}", NOW + 61, NOW + 120), NULL),
+	    JWT_NOT_YET_VALID);
+}
+
+/* A sub is one spelling of one person: no invisible or control characters, valid UTF-8. */
+static void
+test_subject_canonical(void **state)
+{
+	static const char *const refused[] = {
+		"ali\\u200bce", /* zero-width space */
+		"alice\\u200d", /* zero-width joiner */
+		"\\ufeffalice", /* BOM */
+		"ali\\u202ece", /* right-to-left override */
+		"alice\\u0007", /* BEL */
+		"alice\\n",     /* newline */
+		"al\\u00adice", /* soft hyphen */
+		"alice\\u0085", /* C1 control */
+		"alice\\u2066", /* bidi isolate */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_int_equal(check_hs(hs("{\"sub\":\"%s\",\"exp\":%ld}", refused[i], NOW + 60)),
+		    JWT_BAD_SUBJECT);
+	/* a lone surrogate is no character at all */
+	assert_int_not_equal(check_hs(hs("{\"sub\":\"a\\ud800\",\"exp\":%ld}", NOW + 60)), JWT_OK);
+	/* raw invalid UTF-8 */
+	assert_int_not_equal(check_hs(hs("{\"sub\":\"a\xff\",\"exp\":%ld}", NOW + 60)), JWT_OK);
+	/* visible non-ASCII and mixed case pass here: the users table and PostgreSQL decide those */
+	assert_int_equal(check_hs(hs("{\"sub\":\"jos\\u00e9\",\"exp\":%ld}", NOW + 60)), JWT_OK);
+	assert_int_equal(check_hs(hs("{\"sub\":\"Alice\",\"exp\":%ld}", NOW + 60)), JWT_OK);
+	assert_int_equal(check_hs(hs("{\"sub\":\"a b@c|d\",\"exp\":%ld}", NOW + 60)), JWT_OK);
+}
+
 static void
 test_exp_missing_or_mistyped(void **state)
 {
@@ -1223,6 +1324,9 @@ main(void)
 		cmocka_unit_test(test_tampered_payload),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_exp_missing_or_mistyped),
+		cmocka_unit_test(test_max_ttl),
+		cmocka_unit_test(test_iat),
+		cmocka_unit_test(test_subject_canonical),
 		cmocka_unit_test(test_nbf),
 		cmocka_unit_test(test_issuer),
 		cmocka_unit_test(test_audience),

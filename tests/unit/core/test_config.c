@@ -85,6 +85,10 @@ test_valid_defaults(void **state)
 	assert_string_equal(c.db_migrate_conninfo, c.db_conninfo); /* defaults to db_conninfo */
 	assert_int_equal(c.jwt_leeway, 60);
 	assert_int_equal(c.token_ttl, 3600);
+	assert_int_equal(c.jwt_max_ttl, 86400);
+	assert_int_equal(c.jwt.max_ttl, 86400); /* what the verifier uses */
+	assert_int_equal(c.login_throttle_window, 900);
+	assert_int_equal(c.login_throttle_addr_window, 60);
 	assert_int_equal(c.max_body_bytes, 1048576);
 	assert_int_equal(c.alg, JWT_PIN_HS256);
 	/* Trailing newline of the secret file is not part of the secret. */
@@ -123,6 +127,11 @@ test_bad_settings_named(void **state)
 		{ "jwt_leeway = -1\n", "jwt_leeway" },
 		{ "token_ttl = 99999999999999999999\n", "token_ttl" },
 		{ "max_body_bytes = 12\n", "max_body_bytes" },
+		{ "jwt_max_ttl = 10\n", "jwt_max_ttl" },
+		{ "jwt_max_ttl = 3000\n", "token_ttl" }, /* logins would mint refused tokens */
+		{ "token_ttl = 90000\n", "token_ttl" },
+		{ "login_throttle_window = 0\n", "login_throttle_window" },
+		{ "login_throttle_addr_window = x\n", "login_throttle_addr_window" },
 		{ "jwt_alg = none\n", "jwt_alg" },
 		{ "jwt_alg = RS256\n", "jwt_public_key_file" },
 		{ "no_such_key = 1\n", "no_such_key" },

@@ -117,6 +117,13 @@ test_ere_features(void **state)
 	assert_true(matches("a{", "a{"));
 	assert_true(matches("a{x}", "a{x}"));
 	assert_true(matches("a}", "a}"));
+	/* glibc's {,n} is {0,n} (found by tests/fuzz/fuzz_pattern.c against glibc) */
+	assert_true(matches("a{,2}b", "b"));
+	assert_true(matches("a{,2}b", "aab"));
+	assert_false(matches("a{,2}b", "aaab"));
+	assert_false(matches("a{,2}b", "a{,2}b"));
+	assert_true(matches("a{,}", "aaaa"));
+	refused("a{,1001}", "above 1000");
 	/* characters, not bytes */
 	assert_true(matches("caf.", "café"));
 	assert_true(matches("[éü]+", "üé"));
