@@ -334,7 +334,7 @@ handle_section_save(struct request *r)
 	    json_object_object_add(after, dk, json_object_get(dv));
 	json_object_object_foreach(tables, tk, tv)
 	    json_object_object_add(after, tk, json_object_get(tv));
-	audit = arena_alloc(r->arena, 8 * sizeof(*audit));
+	audit = arena_alloc(r->arena, 9 * sizeof(*audit));
 	audit[0] = r->user->sub;
 	audit[1] = user_roles_array(r);
 	audit[2] = c.id;
@@ -343,7 +343,8 @@ handle_section_save(struct request *r)
 	audit[5] = r->client_ip;
 	audit[6] = r->user_agent;
 	audit[7] = json_text(r, after);
-	db_defer(r, &estore_audit_save, 8, audit);
+	audit[8] = r->server_request_id;
+	db_defer(r, &estore_audit_save, 9, audit);
 	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
 	if (db_batch_commit(r, &b) != 0)
 		return constraint_error(r, &b, c.cs, upsert, inserts);

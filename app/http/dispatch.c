@@ -90,14 +90,23 @@ confirm_access(struct request *r, int ok)
 	return -1;
 }
 
-void
-dispatch(struct request *r)
+static int
+as_owner(const struct route *rt)
 {
-	const struct route *rt = route_match(routes, r);
-	int                 attempt, ok;
+	const handler_fn *h;
 
-	if (rt == NULL)
-		goto fail;
+	for (h = owner_handlers; *h != NULL; h++)
+		if (*h == rt->handler)
+			return 1;
+	return 0;
+}
+
+/* The attempts of one request; 0 when the reply is committed (and may be sent). */
+static int
+attempts(struct request *r, const struct route *rt)
+{
+	int attempt, ok;
+
 	for (attempt = 1;; attempt++) {
 		ok = authorize(r, rt) == 0 && run(r, rt) == 0;
 		if (confirm_access(r, ok) == 0 && ok) {
@@ -106,8 +115,7 @@ dispatch(struct request *r)
 			/* Committed: now the worker may remember what the request learned. */
 			for (h = r->on_commit; h != NULL; h = h->next)
 				h->fn(h->arg);
-			reply_flush(r);
-			return;
+			return 0;
 		}
 		r->on_commit = NULL; /* rolled back: nothing of it is true */
 		db_rollback(&r->app->db);
@@ -128,6 +136,28 @@ dispatch(struct request *r)
 		r->committed = 0;
 		r->preflight = NULL;
 		reply_discard(r);
+	}
+	return -1;
+}
+
+void
+dispatch(struct request *r)
+{
+	const struct route *rt = route_match(routes, r);
+	int                 rc;
+
+	if (rt == NULL)
+		goto fail;
+	/* Publishing runs its DDL over the schema owner's connection (011_least_privilege.sql). */
+	if (!as_owner(rt))
+		rc = attempts(r, rt);
+	else if ((rc = db_owner_begin(r)) == 0) {
+		rc = attempts(r, rt);
+		db_owner_end(r);
+	}
+	if (rc == 0) {
+		reply_flush(r);
+		return;
 	}
 fail:
 	reply_problem(r);

@@ -48,3 +48,8 @@ const struct route routes[] = {
 	{ "GET", "/api/v1/events", handle_events, BEARER, ANYONE },
 	{ NULL, NULL, NULL, ROUTE_PUBLIC, 0 },
 };
+
+/* Handlers whose whole transaction runs as the schema owner, logbook_owner (dispatch calls
+ * db_owner_begin): publishing creates and alters the generated tables, which the
+ * application's role may fill but not own. */
+const handler_fn owner_handlers[] = { handle_templates_publish, NULL };

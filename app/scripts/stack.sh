@@ -2,7 +2,9 @@
 # The local Logbook stack: PostgreSQL 15 on a unix socket, the FastCGI workers (spawn-fcgi +
 # multiwatch) and Nginx with TLS, all living under one state directory.
 #
-#   stack.sh start|stop|status|pg-start|pg-stop|pg-restart|worker-pids|env
+#   stack.sh start|stop|status|pg-start|pg-stop|pg-crash|pg-restart|worker-pids|env|var-dir
+#
+# var-dir prints the state directory's real path (making var/ a link first when it must be).
 #
 # Environment: LOGBOOK_VAR (state dir, default $PWD/var), BUILD (binaries, default build),
 # HTTPS_PORT (8443), HTTP_PORT (8080, redirects to https), WORKERS (default: nproc).
@@ -13,6 +15,15 @@
 #
 # As root, PostgreSQL refuses to run, and nothing else needs root either: a system user
 # `logbook` owns the state directory and runs PostgreSQL, the workers and Nginx's workers.
+# A checkout that user cannot reach (a clone under /root or any 0700 home) keeps its state in
+# $LOGBOOK_STATE_ROOT/<checkout>-<hash> instead (default /var/lib/logbook-dev, 0700, owned by
+# `logbook`), and var/ is a symbolic link to it; the workers' binary and the web app's files are
+# copied there at each start. Nothing in the checkout or the home directory is opened up.
+#
+# Access: the state directory, its run/ (PostgreSQL's and the workers' sockets) and keys/ are
+# 0700/0750 for the service user; PostgreSQL's socket is 0700 and pg_hba.conf allows only peer
+# authentication, mapped (pg_ident.conf) from the service user and from root to the stack's
+# roles. No other local user can connect, whatever role name it tries.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -euo pipefail
 
@@ -29,6 +40,7 @@ abspath() {
 VAR=$(abspath "${LOGBOOK_VAR:-var}")
 VAR=${VAR%/}
 BUILD_DIR=$(abspath "${BUILD:-build}")
+STATE_ROOT=${LOGBOOK_STATE_ROOT:-/var/lib/logbook-dev}
 RUN=$VAR/run
 LOG=$VAR/log
 KEYS=$VAR/keys
@@ -145,11 +157,101 @@ ensure_service_user() {
 		--shell /usr/sbin/nologin --comment "Logbook services" "$SERVICE_USER"
 }
 
+# Whether the service user can enter directory $1 (for root's runs; anyone else is the service
+# user). A path that does not exist yet counts by its nearest existing parent.
+service_reaches() {
+	local d=$1
+	is_root || return 0
+	while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
+	runuser -u "$SERVICE_USER" -- test -x "$d" 2>/dev/null
+}
+
+# The directory var/ of a checkout the service user cannot reach points to: one per checkout,
+# named after it, 0700 and owned by the service user, under a root-owned 0755 parent (no
+# world-writable /tmp, so no name squatting; not cleaned by tmpfiles, so a cluster survives).
+state_dir_for() {
+	local name hash
+	name=$(printf '%s' "${REPO_ROOT##*/}" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-24)
+	hash=$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-8)
+	printf '%s/%s-%s\n' "$STATE_ROOT" "$name" "$hash"
+}
+
+# A state directory must be ours: a real directory (not a link), owned by the service user,
+# closed to everyone else.
+check_state_dir() {
+	local d=$1
+	[ -d "$d" ] && [ ! -L "$d" ] || die "$d is not a directory"
+	[ "$(stat -c %U "$d")" = "$SERVICE_USER" ] || die "$d is not owned by $SERVICE_USER; remove it"
+	chmod 0700 "$d"
+}
+
+# As root, with a checkout the service user cannot reach: var/ becomes a link to the state
+# directory (made on first use; an old var/ directory is moved there). Then VAR is the real
+# path, which is what PostgreSQL, the workers and Nginx are given.
+relocate_var() {
+	local top="$REPO_ROOT/var" target
+	is_root || return 0
+	case "$VAR" in
+	"$top" | "$top"/*) ;;
+	*) return 0 ;; # an explicit LOGBOOK_VAR elsewhere: checked by ensure_layout
+	esac
+	if [ -L "$top" ]; then
+		target=$(readlink "$top")
+		[ -d "$target" ] || { say "var/ points to $target, which is gone; making it again"; mkdir -p -m 0700 "$target"; chown "$SERVICE_USER:$SERVICE_USER" "$target"; }
+		check_state_dir "$target"
+	elif service_reaches "$top"; then
+		return 0
+	else
+		target=$(state_dir_for)
+		say "user $SERVICE_USER cannot reach $top: the state lives in $target (var/ links to it)"
+		mkdir -p -m 0755 "$STATE_ROOT"
+		[ "$(stat -c %u "$STATE_ROOT")" = 0 ] || die "$STATE_ROOT must be owned by root"
+		if [ ! -e "$target" ]; then
+			if [ -d "$top" ]; then
+				mv "$top" "$target"
+			else
+				mkdir -m 0700 "$target"
+			fi
+			chown -R "$SERVICE_USER:$SERVICE_USER" "$target"
+		fi
+		check_state_dir "$target"
+		[ ! -e "$top" ] || die "$top exists and $target too; move one of them away"
+		ln -s "$target" "$top"
+	fi
+	VAR="$target${VAR#"$top"}"
+	RUN=$VAR/run
+	LOG=$VAR/log
+	KEYS=$VAR/keys
+	PGDATA=$VAR/pg
+	NGINX_DIR=$VAR/nginx
+	CONF=$VAR/logbook.conf
+	STACK_ENV=$VAR/stack.env
+	export LOGBOOK_CONFIG=$CONF
+}
+
+# Copies directory or file $1 to $2 when the service user cannot read $1 where it is; prints
+# the path to use.
+reachable_copy() {
+	local src=$1 dst=$2
+	if [ ! -e "$src" ] || service_reaches "$(dirname "$src")/"; then
+		printf '%s\n' "$src"
+		return 0
+	fi
+	rm -rf "$dst.tmp"
+	cp -a "$src" "$dst.tmp"
+	chown -R "$SERVICE_USER:$SERVICE_USER" "$dst.tmp"
+	rm -rf "$dst"
+	mv "$dst.tmp" "$dst"
+	printf '%s\n' "$dst"
+}
+
 ensure_layout() {
 	# A unix socket path is limited to 107 bytes; PostgreSQL's is the longest we make.
 	local pgsock="$RUN/.s.PGSQL.5432"
 	[ "${#pgsock}" -le 100 ] || die "LOGBOOK_VAR is too deep for unix sockets ($pgsock); use a shorter path"
 	mkdir -p "$VAR" "$RUN" "$LOG" "$KEYS" "$NGINX_DIR"
+	# Sockets, keys and the cluster are the service user's alone.
+	chmod 0700 "$VAR" "$RUN"
 	chmod 0750 "$KEYS"
 	if is_root; then
 		chown -R "$SERVICE_USER:$SERVICE_USER" "$VAR"
@@ -163,6 +265,11 @@ check_binaries() {
 	for b in "$FCGI_BIN" "$CTL_BIN"; do
 		[ -x "$b" ] || die "$b is missing: build it first (make all)"
 	done
+	# The workers run as the service user: from a closed checkout, run a copy.
+	if is_root && ! service_reaches "$(dirname "$FCGI_BIN")/"; then
+		mkdir -p "$VAR/bin"
+		FCGI_BIN=$(reachable_copy "$FCGI_BIN" "$VAR/bin/logbook-fcgi")
+	fi
 	if is_root; then
 		runuser -u "$SERVICE_USER" -- test -x "$FCGI_BIN" ||
 			die "user $SERVICE_USER cannot execute $FCGI_BIN (a parent directory is closed to it)"
@@ -233,7 +340,7 @@ pg_init() {
 	say "creating the PostgreSQL cluster in $PGDATA"
 	rm -rf "$PGDATA"
 	as_service "$PG_BIN/initdb" -D "$PGDATA" -U "$(pg_superuser)" -E UTF8 --locale=C.UTF-8 \
-		--auth-local=trust --auth-host=reject >"$LOG/initdb.log" 2>&1 ||
+		--auth-local=peer --auth-host=reject >"$LOG/initdb.log" 2>&1 ||
 		{ cat "$LOG/initdb.log" >&2; die "initdb failed"; }
 	pg_superuser >"$PGDATA/logbook-superuser"
 	cat >>"$PGDATA/postgresql.conf" <<-'EOF'
@@ -250,17 +357,52 @@ pg_init() {
 	log_line_prefix = '%m [%p] %q%u@%d '
 	log_min_duration_statement = 500ms
 	log_lock_waits = on
-	# The socket directory depends on where the state directory is; rewritten at every start.
+	# The socket directory and who may use it (pg_auth_files): rewritten at every start.
 	include_if_exists = 'logbook-paths.conf'
 	EOF
 }
 
+# Who may connect, rewritten at every start (so an older cluster made with `trust` is closed
+# too): over the unix socket only, by peer authentication, and only the OS users mapped here —
+# the service user and root, each to the superuser and the two roles. Both could reach the
+# cluster's files anyway; everyone else is refused whatever role name it asks for.
+pg_auth_files() {
+	local su os role
+	su=$(pg_superuser)
+	printf '# Written by app/scripts/stack.sh at every start.\nlocal all all peer map=logbook\n' \
+		>"$PGDATA/logbook-hba.conf"
+	{
+		printf '# Written by app/scripts/stack.sh at every start: OS user -> database role.\n'
+		for os in $(printf '%s\n' "$(pg_os_user)" "$(id -un)" | sort -u); do
+			for role in "$su" logbook_owner logbook_app; do
+				printf 'logbook %s %s\n' "$os" "$role"
+			done
+		done
+	} >"$PGDATA/logbook-ident.conf"
+	if is_root; then
+		chown "$SERVICE_USER:$SERVICE_USER" "$PGDATA/logbook-hba.conf" "$PGDATA/logbook-ident.conf"
+	fi
+	chmod 0600 "$PGDATA/logbook-hba.conf" "$PGDATA/logbook-ident.conf"
+}
+
+# The OS user PostgreSQL and the workers run as.
+pg_os_user() {
+	if is_root; then echo "$SERVICE_USER"; else id -un; fi
+}
+
 pg_start() {
 	pg_init
+	pg_auth_files
 	if pg_running; then
+		as_service "$PG_BIN/pg_ctl" -D "$PGDATA" reload >/dev/null
 		return 0
 	fi
-	printf "unix_socket_directories = '%s'\n" "$RUN" >"$PGDATA/logbook-paths.conf"
+	{
+		printf "unix_socket_directories = '%s'\n" "$RUN"
+		printf "unix_socket_permissions = 0700\n"
+		printf "hba_file = '%s'\n" "$PGDATA/logbook-hba.conf"
+		printf "ident_file = '%s'\n" "$PGDATA/logbook-ident.conf"
+	} >"$PGDATA/logbook-paths.conf"
 	is_root && chown "$SERVICE_USER:$SERVICE_USER" "$PGDATA/logbook-paths.conf"
 	say "starting PostgreSQL"
 	as_service "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$LOG/postgres.log" -w -t 60 start >/dev/null ||
@@ -307,10 +449,16 @@ pg_bootstrap() {
 		say "creating database logbook"
 		psql_super -d postgres -c "CREATE DATABASE logbook OWNER logbook_owner ENCODING 'UTF8' TEMPLATE template0"
 	fi
-	# Publishing templates creates schemas and tables at run time, hence CREATE for the app.
+	# The application may connect, nothing more: the owner creates the generated schemas
+	# (templates are published over the workers' owner connection, 011_least_privilege.sql).
+	# The owner is a member of the application's role, so that migrations can take over what
+	# older versions let the application own (harmless: the owner can do all it can anyway).
 	psql_super -d postgres <<-'EOF'
 	REVOKE ALL ON DATABASE logbook FROM PUBLIC;
-	GRANT CREATE, CONNECT, TEMPORARY ON DATABASE logbook TO logbook_app;
+	REVOKE CREATE, TEMPORARY ON DATABASE logbook FROM logbook_app;
+	GRANT CONNECT ON DATABASE logbook TO logbook_app;
+	SET client_min_messages = warning;
+	GRANT logbook_app TO logbook_owner;
 	EOF
 }
 
@@ -386,7 +534,7 @@ sed_escape() {
 }
 
 nginx_render() {
-	local user_line max body_cap
+	local user_line max body_cap web_root
 	if is_root; then
 		user_line="user $SERVICE_USER $SERVICE_USER;"
 	else
@@ -397,6 +545,8 @@ nginx_render() {
 	body_cap=$(( (max + 65536 + 1023) / 1024 ))k
 	mkdir -p "$NGINX_DIR/tmp"
 	cp "$REPO_ROOT/nginx/app-headers.conf" "$NGINX_DIR/app-headers.conf"
+	# Nginx's workers run as the service user: from a closed checkout, serve a copy.
+	web_root=$(reachable_copy "$WEB_ROOT" "$VAR/web")
 	sed -e "s|@USER_LINE@|$(sed_escape "$user_line")|g" \
 		-e "s|@HTTPS_PORT@|$HTTPS_PORT|g" \
 		-e "s|@HTTP_PORT@|$HTTP_PORT|g" \
@@ -404,7 +554,7 @@ nginx_render() {
 		-e "s|@LOG@|$(sed_escape "$LOG")|g" \
 		-e "s|@KEYS@|$(sed_escape "$KEYS")|g" \
 		-e "s|@NGINX_DIR@|$(sed_escape "$NGINX_DIR")|g" \
-		-e "s|@WEB_ROOT@|$(sed_escape "$WEB_ROOT")|g" \
+		-e "s|@WEB_ROOT@|$(sed_escape "$web_root")|g" \
 		-e "s|@CLIENT_MAX_BODY@|$body_cap|g" \
 		"$NGINX_TEMPLATE" >"$NGINX_DIR/nginx.conf.tmp"
 	if grep -n '@[A-Z_]*@' "$NGINX_DIR/nginx.conf.tmp" >&2; then
@@ -508,6 +658,7 @@ cmd_start() {
 	load_settings
 	check_binaries_early
 	ensure_service_user
+	relocate_var
 	ensure_layout
 	check_binaries
 	ensure_keys
@@ -573,13 +724,18 @@ cmd_env() {
 }
 
 usage() {
-	echo "usage: $0 start|stop|status|pg-start|pg-stop|pg-crash|pg-restart|worker-pids|env" >&2
+	echo "usage: $0 start|stop|status|pg-start|pg-stop|pg-crash|pg-restart|worker-pids|env|var-dir" >&2
 	exit 2
 }
 
 [ $# -eq 1 ] || usage
+# A relocated state directory (see the top): every command works on its real path.
+if [ "$1" != start ] && [ "$1" != var-dir ] && [ -L "$REPO_ROOT/var" ]; then
+	relocate_var
+fi
 case "$1" in
 start) cmd_start ;;
+var-dir) ensure_service_user; relocate_var; printf '%s\n' "$VAR" ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 pg-start) ensure_service_user; ensure_layout; pg_start ;;

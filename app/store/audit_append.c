@@ -11,10 +11,10 @@
 #include "logbook/http/http.h"
 #include "logbook/store/db.h"
 
+/* audit_write() (011_least_privilege.sql) stamps the time, the order and the transaction:
+ * the application's role cannot insert into the trail's tables itself. */
 DB_STMT(stmt_audit_insert,
-    "INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-    " client_ip, user_agent, before, after, server_request_id)"
-    " VALUES ($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12)");
+    "SELECT audit_write($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11::jsonb, $12)");
 
 #define AUDIT_PARAMS 12
 

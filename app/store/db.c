@@ -118,6 +118,10 @@ db_exec(struct request *r, struct db_stmt *st, int nparams, const char *const *v
 		return exec_with_preflight(r, st, NULL, nparams, values);
 	if (db_ensure(r) != 0)
 		return NULL;
+	if (db->unprepared)
+		return check(r,
+		    PQexecParams(db->conn, st->sql, nparams, NULL, values, NULL, NULL, 0),
+		    st->name);
 	if (st->epoch != db->epoch) {
 		PGresult *res = PQprepare(db->conn, st->name, st->sql, 0, NULL);
 
@@ -207,6 +211,12 @@ batch_run(struct request *r, struct db_batch *b)
 	for (i = 0; i < b->n; i++) {
 		struct db_batch_item *it = &b->items[i];
 
+		if (it->st != NULL && db->unprepared) {
+			if (!PQsendQueryParams(
+				conn, it->st->sql, it->nparams, NULL, it->values, NULL, NULL, 0))
+				break;
+			continue;
+		}
 		if (it->st != NULL && it->st->epoch != db->epoch) {
 			sent = PQsendPrepare(conn, it->st->name, it->st->sql, 0, NULL);
 			prepared[i] = 1;
@@ -225,7 +235,7 @@ batch_run(struct request *r, struct db_batch *b)
 		/* Sending failed: the connection is gone. Give up on it; the next request reconnects. */
 		PQfinish(conn);
 		db->conn = NULL;
-		for (i = 0; i < b->n; i++)
+		for (i = 0; i < b->n && !db->unprepared; i++)
 			if (b->items[i].st != NULL)
 				b->items[i].st->epoch = 0;
 		return PROBLEM(r, 503, "database-unavailable",
@@ -311,6 +321,37 @@ db_batch_run(struct request *r, struct db_batch *b)
 		memmove(&b->res[at], &b->res[at + 1], (size_t)(n - at) * sizeof(*b->res));
 	b->n = n - 1;
 	return rc;
+}
+
+int
+db_owner_begin(struct request *r)
+{
+	struct app *app = r->app;
+	struct db   owner;
+
+	memset(&owner, 0, sizeof(owner));
+	owner.conninfo = app->cfg.db_migrate_conninfo;
+	owner.statement_timeout_ms = app->db.statement_timeout_ms;
+	owner.unprepared = 1;
+	if (db_connect(&owner) != 0)
+		return PROBLEM(
+		    r, 503, "database-unavailable", "the database is not reachable; retry later");
+	app->db_saved = app->db;
+	app->db = owner;
+	return 0;
+}
+
+void
+db_owner_end(struct request *r)
+{
+	struct app *app = r->app;
+
+	if (!app->db.unprepared)
+		return;
+	db_rollback(&app->db);
+	db_close(&app->db);
+	app->db = app->db_saved;
+	memset(&app->db_saved, 0, sizeof(app->db_saved));
 }
 
 int

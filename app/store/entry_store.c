@@ -69,9 +69,8 @@ struct db_stmt estore_history_insert = { "estore_history_insert",
 	0 };
 /* The previous save is the newest history row but one (this save's row is already in). */
 struct db_stmt estore_audit_save = { "estore_audit_save",
-	"INSERT INTO audit_pending (actor, roles, action, object_type, object_id, section, request_id,"
-	" client_ip, user_agent, before, after)"
-	" SELECT $1, $2::text[], 'save', 'entry', $3, $4, $5, $6, $7, d.before, d.after"
+	"SELECT audit_write($1, $2::text[], 'save', 'entry', $3::text, $4, $5, $6, $7, d.before, d.after,"
+	" $9)"
 	" FROM jsonb_diff((SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}')"
 	"   FROM section_history h WHERE h.entry_id = $3::uuid AND h.section = $4 AND h.action = 'save'"
 	"   ORDER BY h.id DESC OFFSET 1 LIMIT 1), $8::jsonb) d",

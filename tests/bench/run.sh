@@ -25,7 +25,7 @@ CONNS=${BENCH_CONNECTIONS:-32}
 ENTRIES=${BENCH_ENTRIES:-1000}
 HTTPS_PORT=$(free_port)
 HTTP_PORT=$(free_port "$HTTPS_PORT")
-LOGBOOK_VAR="$ROOT/var/bench"
+LOGBOOK_VAR=$(LOGBOOK_VAR="$ROOT/var/bench" bash "$STACK" var-dir)
 WORKERS=${BENCH_WORKERS:-8} # DB-bound: more workers than cores keep PostgreSQL busy
 export BUILD HTTPS_PORT HTTP_PORT LOGBOOK_VAR WORKERS
 PG_BIN=/usr/lib/postgresql/15/bin

@@ -248,7 +248,12 @@ UPDATE entries SET title = title WHERE id = '${e.id}';
 SELECT pg_sleep(0.6);
 UPDATE entry_sections SET updated_at = updated_at WHERE entry_id = '${e.id}' AND section = 'readings';
 ROLLBACK;`);
-	await sleep(200);
+	// Until it holds the entry row (it sleeps then): a fixed wait loses the race on a busy host.
+	for (let i = 0; i < 200; i++) {
+		if (psql(`SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(0.6);'`)[0][0] !== '0')
+			break;
+		await sleep(10);
+	}
 	const rid = `${TAG}-deadlock-${randomUUID()}`;
 	res = await save(e.id, 'readings', readingsBody(2, 2), { ifMatch: res.json.etag, headers: { 'X-Request-Id': rid } });
 	await other;

@@ -22,7 +22,8 @@ esac
 
 HTTPS_PORT=$(free_port)
 HTTP_PORT=$(free_port "$HTTPS_PORT")
-LOGBOOK_VAR="$ROOT/var/test-$$"
+# The real path: var/ may be a link to a directory the service user can reach (stack.sh).
+LOGBOOK_VAR=$(LOGBOOK_VAR="$ROOT/var/test-$$" bash "$STACK" var-dir)
 WORKERS=${TEST_WORKERS:-2}
 # The contract's 15-minute window for failed logins per username, shortened so that a test can
 # watch it end (the workers read it as the config key login_throttle_window; the tests too).
@@ -48,7 +49,11 @@ finish() {
 	fi
 	if [ "$status" -eq 0 ]; then
 		rm -rf "$LOGBOOK_VAR"
-		rmdir "$ROOT/var" 2>/dev/null || true
+		if [ -L "$ROOT/var" ]; then
+			rmdir "$(readlink "$ROOT/var")" 2>/dev/null && rm -f "$ROOT/var"
+		else
+			rmdir "$ROOT/var" 2>/dev/null
+		fi || true
 	else
 		say "FAILED (status $status); the stack's files are kept in $LOGBOOK_VAR"
 		say "logs: $LOGBOOK_VAR/log/ (postgres.log, workers.log, nginx-error.log, nginx-access.log)"

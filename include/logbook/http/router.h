@@ -16,7 +16,8 @@ struct route {
 	unsigned        roles; /* any of these (admin always passes); 0: any signed-in user */
 };
 
-extern const struct route routes[]; /* ends with a NULL method */
+extern const struct route routes[];         /* ends with a NULL method */
+extern const handler_fn   owner_handlers[]; /* run as the schema owner; ends with NULL */
 
 /* Finds the route for r->method and r->path, filling r->params with the decoded segments.
  * NULL with r->problem set: 404 when no pattern matches, 405 (with Allow) when only the

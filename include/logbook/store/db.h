@@ -28,12 +28,22 @@ struct db {
 	const char *conninfo;
 	unsigned    epoch; /* bumped on each successful (re)connect */
 	long        statement_timeout_ms;
+	int         unprepared; /* 1: statements run unnamed (PQexecParams), epochs untouched */
 };
 
 /* Connects (failure is not fatal: the worker answers 503 and retries on the next request).
  * Returns 0 when connected. */
 int  db_open(struct db *db, const char *conninfo, long statement_timeout_ms);
 void db_close(struct db *db);
+
+/* For the rest of the request, r->app->db is a fresh connection as the schema owner
+ * (db_migrate_conninfo): template publishing creates and alters the generated tables, which
+ * the application's role may use but not own. Its statements run unnamed, so the app
+ * connection's prepared statements are left alone. db_owner_end rolls back what is still
+ * open, closes it and puts the application's connection back (harmless when not swapped).
+ * 0, or -1 with a 503. */
+int  db_owner_begin(struct request *r);
+void db_owner_end(struct request *r);
 
 /* Makes sure the connection is usable, reconnecting if it was lost. 0, or -1 with a 503. */
 int db_ensure(struct request *r);

@@ -8,6 +8,7 @@
 struct app {
 	struct config cfg;
 	struct db     db;
+	struct db     db_saved; /* the application's connection while db is the owner's */
 	unsigned long requests; /* answered since start */
 };
 

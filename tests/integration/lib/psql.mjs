@@ -1,6 +1,7 @@
 // Straight to the stack's database with psql, as an operator would: as the cluster's superuser,
-// the schema owner (logbook_owner) or the application's role (logbook_app). Local connections
-// are trusted on the stack's unix socket, so no password is involved.
+// the schema owner (logbook_owner) or the application's role (logbook_app). The stack's socket
+// takes peer authentication, and maps root and the service user to those roles (stack.sh), so
+// no password is involved; no other local user gets in.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
