@@ -71,7 +71,7 @@ else
 Q := @
 endif
 
-.PHONY: all sanitize deps run stop test unit integration bench install clean help format format-check \
+.PHONY: all web sanitize deps run stop test unit integration e2e bench install clean help format format-check \
           fuzz fuzz-build fuzz-regress faults soak
 .DEFAULT_GOAL := all
 
@@ -121,6 +121,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogbook.a
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) -Iapp $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
 
+# The web app: nginx/app/ copied to $(BUILD)/web with content-hashed asset paths.
+WEB_SRC   := $(shell find nginx/app -type f 2>/dev/null)
+$(BUILD)/web/index.html: $(WEB_SRC) nginx/build-app.sh
+	$(Q)sh nginx/build-app.sh $(BUILD)/web
+
+web: $(BUILD)/web/index.html
+
 # libFuzzer targets: one per parser, linked with -fsanitize=fuzzer (only in FUZZ=1 builds).
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(BUILD)/liblogbook.a
 	@mkdir -p $(@D)
@@ -148,7 +155,7 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-run: deps all
+run: deps all web
 	BUILD=$(BUILD) sh app/scripts/stack.sh start
 
 stop:
@@ -157,12 +164,17 @@ stop:
 integration: all
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
-test: deps all
+# Browser tests of the web app (playwright-core + Debian's chromium) on their own stack.
+e2e: all web
+	BUILD=$(BUILD) sh tests/e2e/run.sh
+
+test: deps all web
 	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
 	$(MAKE) fuzz-regress
 	BUILD=$(BUILD) sh tests/integration/run.sh
 	$(MAKE) SAN=$(SAN) faults
+	BUILD=$(BUILD) sh tests/e2e/run.sh
 
 # Faults under a write load (tests/faults/): 4 workers on their own throwaway stack; the report
 # goes to var/faults-report.md.
@@ -183,8 +195,9 @@ $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 bench: deps all $(BUILD)/bench/bare-read
 	BUILD=$(BUILD) sh tests/bench/run.sh
 
-install: all
+install: all web
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logbook/nginx $(DESTDIR)$(PREFIX)/lib/systemd/system
+	rm -rf $(DESTDIR)$(PREFIX)/share/logbook/web && cp -R $(BUILD)/web $(DESTDIR)$(PREFIX)/share/logbook/web
 	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(EVENTPUB_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 app/logbook.conf.example $(DESTDIR)$(PREFIX)/share/logbook/
 	install -m 0644 nginx/*.conf* $(DESTDIR)$(PREFIX)/share/logbook/nginx/
@@ -204,7 +217,8 @@ help:
 	@echo "make [all]      build $(FCGI_BIN) and $(CTL_BIN)"
 	@echo "make run        install deps, build, start PostgreSQL + workers + Nginx under var/"
 	@echo "make stop       stop everything make run started"
-	@echo "make test       deps, build, unit tests, integration tests (own stack, stopped after)"
+	@echo "make test       deps, build, unit, integration and browser tests (own stacks, stopped after)"
+	@echo "make e2e        the browser tests of the web app alone (chromium, own stack)"
 	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
 	@echo "make bench      benchmarks against pgbench and a bare read baseline"
 	@echo "make faults     kill workers, crash PostgreSQL, exhaust connections, fill a disk under load"

@@ -23,9 +23,12 @@ PACKAGES=(
 	# Events streams of GET /api/v1/events/stream (nginx/logbook.conf.in loads it).
 	nginx libnginx-mod-nchan
 )
-# Browser tests (later): npm, chromium and playwright-core go here, e.g.
-#   PACKAGES+=(npm chromium)
-# and playwright-core is installed by the browser test's own setup (npm ci in tests/e2e).
+# Browser tests (tests/e2e): Debian's chromium, driven headless by playwright-core, which the
+# test's own setup installs with `npm ci` in tests/e2e. Fonts so that screenshots show text.
+PACKAGES+=(chromium fonts-dejavu-core)
+# npm: Debian's package, unless the installed nodejs already brings its own npm (NodeSource's
+# nodejs provides and conflicts with the npm package).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 export DEBIAN_FRONTEND=noninteractive
 

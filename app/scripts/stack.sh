@@ -57,7 +57,8 @@ FCGI_BIN=$BUILD_DIR/logbook-fcgi
 CTL_BIN=$BUILD_DIR/logbookctl
 EVENTPUB_BIN=$BUILD_DIR/logbook-eventpub
 NGINX_TEMPLATE=$REPO_ROOT/nginx/logbook.conf.in
-WEB_ROOT=$REPO_ROOT/app/web
+# The web app as nginx/build-app.sh builds it (make web); Nginx serves it at /.
+WEB_ROOT=$BUILD_DIR/web
 
 SERVICE_USER=logbook
 ADMIN_ROLES=admin,designer,author,reviewer,approver,auditor
@@ -586,6 +587,7 @@ nginx_render() {
 	# A little above the worker's cap: bodies between the two get the worker's 413.
 	body_cap=$(( (max + 65536 + 1023) / 1024 ))k
 	mkdir -p "$NGINX_DIR/tmp"
+	cp "$REPO_ROOT/nginx/app-headers.conf" "$NGINX_DIR/app-headers.conf"
 	# Nginx's workers run as the service user: from a closed checkout, serve a copy.
 	web_root=$(reachable_copy "$WEB_ROOT" "$VAR/web")
 	sed -e "s|@USER_LINE@|$(sed_escape "$user_line")|g" \
