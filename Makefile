@@ -39,12 +39,13 @@ CXXFLAGS  += -std=c++17 -Wall -Wextra -Werror -Wshadow -Wformat=2 $(OPT) $(CXX_N
 LDFLAGS   += $(filter -fsanitize=%,$(OPT))
 LDLIBS    += -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lm
 
-# Everything under app/ except the programs' own folders (worker, ctl) forms the library both
+# Everything under app/ except the programs' own folders (worker, ctl, eventpub) forms the library the
 # binaries and every unit test link against.
-APP_SRC   := $(filter-out app/worker/% app/ctl/%,$(wildcard app/*/*.c))
+APP_SRC   := $(filter-out app/worker/% app/ctl/% app/eventpub/%,$(wildcard app/*/*.c))
 APP_CXX   := $(wildcard app/*/*.cc)
 WORKER_SRC:= $(wildcard app/worker/*.c)
 CTL_SRC   := $(wildcard app/ctl/*.c)
+EVENTPUB_SRC:= $(wildcard app/eventpub/*.c)
 MIGRATIONS:= $(sort $(wildcard app/migrations/*.sql))
 GEN_SRC   := $(BUILD)/gen/migrations_data.c
 LIB_OBJ   := $(APP_SRC:%.c=$(BUILD)/obj/%.o) $(APP_CXX:%.cc=$(BUILD)/obj/%.o) \
@@ -65,6 +66,7 @@ FORMAT_SRC:= $(wildcard app/*/*.c app/*/*.cc include/logbook/*/*.h tests/unit/*/
 
 FCGI_BIN  := $(BUILD)/logbook-fcgi
 CTL_BIN   := $(BUILD)/logbookctl
+EVENTPUB_BIN := $(BUILD)/logbook-eventpub
 
 # `make V=1` shows the full commands.
 ifeq ($(V),1)
@@ -73,11 +75,11 @@ else
 Q := @
 endif
 
-.PHONY: all sanitize deps run stop test unit store-test integration bench install clean help \
-          format format-check fuzz fuzz-build fuzz-regress faults soak
+.PHONY: all web sanitize deps run stop test unit store-test integration e2e bench install clean \
+          help format format-check fuzz fuzz-build fuzz-regress faults soak
 .DEFAULT_GOAL := all
 
-all: $(FCGI_BIN) $(CTL_BIN)
+all: $(FCGI_BIN) $(CTL_BIN) $(EVENTPUB_BIN)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -114,6 +116,10 @@ $(CTL_BIN): $(CTL_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(EVENTPUB_BIN): $(EVENTPUB_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/liblogbook.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblogbook.a
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
@@ -123,6 +129,12 @@ $(BUILD)/tests-store/%: tests/store/%.c $(BUILD)/liblogbook.a
 	@mkdir -p $(@D)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/liblogbook.a $(LDFLAGS) $(LDLIBS) -lcmocka
+# The web app: nginx/app/ copied to $(BUILD)/web with content-hashed asset paths.
+WEB_SRC   := $(shell find nginx/app -type f 2>/dev/null)
+$(BUILD)/web/index.html: $(WEB_SRC) nginx/build-app.sh
+	$(Q)sh nginx/build-app.sh $(BUILD)/web
+
+web: $(BUILD)/web/index.html
 
 # libFuzzer targets: one per parser, linked with -fsanitize=fuzzer (only in FUZZ=1 builds).
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(BUILD)/liblogbook.a
@@ -154,7 +166,7 @@ unit: $(UNIT_BIN)
 store-test: $(STORE_TEST_BIN)
 	sh tests/store/run.sh $(STORE_TEST_BIN)
 
-run: deps all
+run: deps all web
 	BUILD=$(BUILD) sh app/scripts/stack.sh start
 
 stop:
@@ -163,13 +175,18 @@ stop:
 integration: all
 	BUILD=$(BUILD) sh tests/integration/run.sh
 
-test: deps all
+# Browser tests of the web app (playwright-core + Debian's chromium) on their own stack.
+e2e: all web
+	BUILD=$(BUILD) sh tests/e2e/run.sh
+
+test: deps all web
 	$(MAKE) format-check
 	$(MAKE) SAN=$(SAN) unit
 	$(MAKE) SAN=$(SAN) store-test
 	$(MAKE) fuzz-regress
 	BUILD=$(BUILD) sh tests/integration/run.sh
 	$(MAKE) SAN=$(SAN) faults
+	BUILD=$(BUILD) sh tests/e2e/run.sh
 
 # Faults under a write load (tests/faults/): 4 workers on their own throwaway stack; the report
 # goes to var/faults-report.md.
@@ -190,9 +207,10 @@ $(BUILD)/bench/bare-read: tests/bench/bare_read.c
 bench: deps all $(BUILD)/bench/bare-read
 	BUILD=$(BUILD) sh tests/bench/run.sh
 
-install: all
+install: all web
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/logbook/nginx $(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(DESTDIR)$(PREFIX)/bin/
+	rm -rf $(DESTDIR)$(PREFIX)/share/logbook/web && cp -R $(BUILD)/web $(DESTDIR)$(PREFIX)/share/logbook/web
+	install -m 0755 $(FCGI_BIN) $(CTL_BIN) $(EVENTPUB_BIN) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 app/logbook.conf.example $(DESTDIR)$(PREFIX)/share/logbook/
 	install -m 0644 nginx/*.conf* $(DESTDIR)$(PREFIX)/share/logbook/nginx/
 	install -m 0644 systemd/*.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
@@ -211,7 +229,8 @@ help:
 	@echo "make [all]      build $(FCGI_BIN) and $(CTL_BIN)"
 	@echo "make run        install deps, build, start PostgreSQL + workers + Nginx under var/"
 	@echo "make stop       stop everything make run started"
-	@echo "make test       deps, build, unit tests, store tests (own cluster), integration tests (own stack)"
+	@echo "make test       deps, build, unit, store (own cluster), integration and browser tests"
+	@echo "make e2e        the browser tests of the web app alone (chromium, own stack)"
 	@echo "make sanitize   the whole test suite against an ASan+UBSan build"
 	@echo "make bench      benchmarks against pgbench and a bare read baseline"
 	@echo "make faults     kill workers, crash PostgreSQL, exhaust connections, fill a disk under load"

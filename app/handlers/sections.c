@@ -12,6 +12,7 @@
 
 #include "logbook/core/json_util.h"
 #include "logbook/core/timestamp.h"
+#include "logbook/domain/search_query.h"
 #include "logbook/domain/section_values.h"
 #include "logbook/domain/section_workflow.h"
 #include "logbook/handlers/entries.h"
@@ -262,6 +263,7 @@ handle_section_save(struct request *r)
 	sv.data = json_text(r, data);
 	sv.tables = json_text(r, tables);
 	sv.audit_after = json_text(r, after);
+	sv.search = search_section_text(r->arena, s, &vals);
 	step = section_step(r, &c, "draft", "draft", "save", NULL, NULL);
 	/* A save is a PUT (no Idempotency-Key): its audit row and COMMIT go in the same batch. */
 	if (sstore_save(STORE(r), c.cs, &step, &sv, &claim, &failed) != 0)

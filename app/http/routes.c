@@ -41,11 +41,13 @@ const struct route routes[] = {
 	{ "PUT", S, handle_section_save, BEARER, ROLE_AUTHOR },
 	{ "POST", S "/transitions", handle_section_transition, BEARER, ANYONE },
 	{ "GET", S "/history", handle_section_history, BEARER, ANYONE },
+	{ "GET", "/api/v1/inbox", handle_inbox, BEARER, ANYONE },
 
 	{ "GET", "/api/v1/audit", handle_audit_list, BEARER, ROLE_AUDITOR },
 	{ "GET", "/api/v1/audit/verify", handle_audit_verify, BEARER, ROLE_AUDITOR },
 	{ "GET", "/api/v1/audit/export", handle_audit_export, BEARER, ROLE_AUDITOR },
 	{ "GET", "/api/v1/events", handle_events, BEARER, ANYONE },
+	{ "GET", "/api/v1/events/stream", handle_events_stream, BEARER, ANYONE },
 	{ NULL, NULL, NULL, ROUTE_PUBLIC, 0 },
 };
 

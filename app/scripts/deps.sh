@@ -19,13 +19,16 @@ PACKAGES=(
 	postgresql-15 postgresql-client-15 postgresql-contrib
 	openssl curl jq nodejs wrk procps iproute2
 	clang-format clang gnuplot-nox
+	# Debian's full nginx (not nginx-light) and the nchan module, which holds the Server-Sent
+	# Events streams of GET /api/v1/events/stream (nginx/logbook.conf.in loads it).
+	nginx libnginx-mod-nchan
 )
-# Browser tests (later): npm, chromium and playwright-core go here, e.g.
-#   PACKAGES+=(npm chromium)
-# and playwright-core is installed by the browser test's own setup (npm ci in tests/e2e).
-
-# Either nginx flavour serves us; keep whichever is already installed.
-NGINX_PACKAGES=(nginx-light nginx)
+# Browser tests (tests/e2e): Debian's chromium, driven headless by playwright-core, which the
+# test's own setup installs with `npm ci` in tests/e2e. Fonts so that screenshots show text.
+PACKAGES+=(chromium fonts-dejavu-core)
+# npm: Debian's package, unless the installed nodejs already brings its own npm (NodeSource's
+# nodejs provides and conflicts with the npm package).
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -38,7 +41,7 @@ is_installed() {
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null; then
-		say "not root and no sudo: install these as root: ${PACKAGES[*]} nginx"
+		say "not root and no sudo: install these as root: ${PACKAGES[*]}"
 		exit 1
 	fi
 	SUDO=(sudo)
@@ -50,20 +53,6 @@ missing=()
 for p in "${PACKAGES[@]}"; do
 	is_installed "$p" || missing+=("$p")
 done
-have_nginx=0
-for p in "${NGINX_PACKAGES[@]}"; do
-	is_installed "$p" && have_nginx=1
-done
-
-if [ "$have_nginx" -eq 0 ]; then
-	# nginx-light was dropped from Debian after bookworm; fall back to nginx where it is gone.
-	if apt-cache show nginx-light >/dev/null 2>&1; then
-		missing+=(nginx-light)
-	else
-		missing+=(nginx)
-	fi
-fi
-
 if [ "${#missing[@]}" -eq 0 ]; then
 	say "all packages present"
 	exit 0

@@ -8,6 +8,8 @@
 #
 # Environment: LOGBOOK_VAR (state dir, default $PWD/var), BUILD (binaries, default build),
 # HTTPS_PORT (8443), HTTP_PORT (8080, redirects to https), WORKERS (default: nproc).
+# Processes: PostgreSQL, the workers, Nginx (with nchan) and the event publisher
+# (logbook-eventpub, app/eventpub/), which feeds GET /api/v1/events/stream.
 #
 # Layout under $LOGBOOK_VAR: pg/ (cluster), run/ (sockets, pid files), log/, keys/ (JWT secret,
 # admin password, TLS), nginx/ (generated nginx.conf, temp dirs), logbook.conf (written once;
@@ -53,8 +55,10 @@ PG_BIN=/usr/lib/postgresql/15/bin
 NGINX=/usr/sbin/nginx
 FCGI_BIN=$BUILD_DIR/logbook-fcgi
 CTL_BIN=$BUILD_DIR/logbookctl
+EVENTPUB_BIN=$BUILD_DIR/logbook-eventpub
 NGINX_TEMPLATE=$REPO_ROOT/nginx/logbook.conf.in
-WEB_ROOT=$REPO_ROOT/app/web
+# The web app as nginx/build-app.sh builds it (make web); Nginx serves it at /.
+WEB_ROOT=$BUILD_DIR/web
 
 SERVICE_USER=logbook
 ADMIN_ROLES=admin,designer,author,reviewer,approver,auditor
@@ -261,7 +265,7 @@ ensure_layout() {
 
 check_binaries() {
 	local b
-	for b in "$FCGI_BIN" "$CTL_BIN"; do
+	for b in "$FCGI_BIN" "$CTL_BIN" "$EVENTPUB_BIN"; do
 		[ -x "$b" ] || die "$b is missing: build it first (make all)"
 	done
 	# The workers run as the service user: from a closed checkout, run a copy.
@@ -522,6 +526,46 @@ workers_start() {
 	die "the workers did not start"
 }
 
+# --- event publisher (app/eventpub) ---------------------------------------------------------
+
+eventpub_pid() {
+	pidfile_alive "$RUN/eventpub.pid" logbook-eventpub
+}
+
+eventpub_stop() {
+	local pid
+	if pid=$(eventpub_pid); then
+		say "stopping the event publisher"
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_gone "$pid" 50; then
+			kill -KILL "$pid" 2>/dev/null || true
+			wait_gone "$pid" 30 || true
+		fi
+	fi
+	rm -f "$RUN/eventpub.pid"
+}
+
+# One process publishes the audit rows to nchan through Nginx's unix socket; it waits for
+# Nginx and the database by itself, so the order of starting does not matter.
+eventpub_start() {
+	local pid
+	eventpub_stop
+	say "starting the event publisher"
+	(
+		cd "$VAR"
+		detach=(setsid)
+		[ "$(ps -o pgid= -p "$BASHPID" | tr -d ' ')" != "$BASHPID" ] || detach=()
+		if is_root; then
+			exec "${detach[@]}" runuser -u "$SERVICE_USER" -- "$EVENTPUB_BIN" -c "$CONF" \
+				-s "$RUN/nchan.sock" </dev/null >>"$LOG/eventpub.log" 2>&1
+		fi
+		exec "${detach[@]}" "$EVENTPUB_BIN" -c "$CONF" -s "$RUN/nchan.sock" \
+			</dev/null >>"$LOG/eventpub.log" 2>&1
+	) &
+	pid=$!
+	printf '%s\n' "$pid" >"$RUN/eventpub.pid"
+}
+
 # --- nginx ----------------------------------------------------------------------------------
 
 nginx_pid() {
@@ -543,6 +587,7 @@ nginx_render() {
 	# A little above the worker's cap: bodies between the two get the worker's 413.
 	body_cap=$(( (max + 65536 + 1023) / 1024 ))k
 	mkdir -p "$NGINX_DIR/tmp"
+	cp "$REPO_ROOT/nginx/app-headers.conf" "$NGINX_DIR/app-headers.conf"
 	# Nginx's workers run as the service user: from a closed checkout, serve a copy.
 	web_root=$(reachable_copy "$WEB_ROOT" "$VAR/web")
 	sed -e "s|@USER_LINE@|$(sed_escape "$user_line")|g" \
@@ -666,6 +711,7 @@ cmd_start() {
 	app_setup
 	workers_start
 	nginx_start
+	eventpub_start
 	cat >"$STACK_ENV" <<-EOF
 	HTTPS_PORT=$HTTPS_PORT
 	HTTP_PORT=$HTTP_PORT
@@ -683,6 +729,7 @@ check_binaries_early() {
 
 cmd_stop() {
 	[ -d "$VAR" ] || return 0
+	eventpub_stop
 	nginx_stop
 	workers_stop
 	pg_stop
@@ -696,6 +743,8 @@ cmd_status() {
 	if pid=$(workers_pid); then
 		echo "workers:    running (multiwatch pid $pid; workers $(pgrep -P "$pid" | tr '\n' ' '))"
 	else echo "workers:    stopped"; rc=3; fi
+	if pid=$(eventpub_pid); then echo "eventpub:   running (pid $pid)"
+	else echo "eventpub:   stopped"; rc=3; fi
 	if pg_running; then echo "postgresql: running ($PGDATA, socket in $RUN)"
 	else echo "postgresql: stopped"; rc=3; fi
 	return "$rc"

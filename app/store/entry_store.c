@@ -17,7 +17,9 @@ DB_STMT(stmt_create,
     "   ON CONFLICT (id) DO NOTHING RETURNING id, template_version),"
     " s AS (INSERT INTO entry_sections (entry_id, section, updated_by)"
     "   SELECT e.id, sec->>'key', $4 FROM e, v, json_array_elements(v.definition->'sections') sec"
-    "   RETURNING 1)"
+    "   RETURNING 1),"
+    " f AS (INSERT INTO entry_search (entry_id, search)"
+    "   SELECT e.id, setweight(to_tsvector('simple', $3), 'A') FROM e)"
     " SELECT e.template_version, (SELECT count(*) FROM s) FROM e");
 DB_STMT(stmt_create_why,
     "SELECT (SELECT archived FROM templates WHERE key = $2),"

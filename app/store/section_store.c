@@ -69,6 +69,22 @@ DB_STMT(stmt_history_insert,
     "   ORDER BY h.id DESC LIMIT 1) last ON true"
     " WHERE s.entry_id = $1::uuid AND s.section = $2");
 
+/* The section's searchable text, then the entry's vector from its title and every section's
+ * part: in the save's own batch, so that search sees exactly what committed, and only when the
+ * section's text changed (a save that changes numbers only writes nothing here).
+ * section_claim() has locked the entry's row already, so concurrent saves of one entry's
+ * sections take turns and each sees the others' parts. $1 entry, $2 section, $3 text. */
+DB_STMT(stmt_search_save,
+    "WITH s AS (UPDATE entry_sections SET search = to_tsvector('simple', $3)"
+    "   WHERE entry_id = $1::uuid AND section = $2 AND search <> to_tsvector('simple', $3)"
+    "   RETURNING entry_id, search)"
+    " INSERT INTO entry_search (entry_id, search)"
+    " SELECT s.entry_id, setweight(to_tsvector('simple', e.title), 'A') ||"
+    "   coalesce((SELECT lb_tsvector_agg(x.search ORDER BY x.section) FROM entry_sections x"
+    "     WHERE x.entry_id = $1::uuid AND x.section <> $2), '') || s.search"
+    " FROM s JOIN entries e ON e.id = s.entry_id"
+    " ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search");
+
 enum { FITS };
 static const char *const fits_cols[] = { "fits", NULL };
 DB_STMT_COLS(
@@ -237,6 +253,14 @@ sstore_save(struct db *db, struct arena *a, struct db_error *e, const struct tc_
 		rows[0] = step->id;
 		rows[1] = values->rows[i];
 		inserts[i] = db_batch_add(&b, (struct db_stmt *)&ct->insert_rows, 2, rows);
+	}
+	if (values->search != NULL) {
+		const char **sp = params(a, 3);
+
+		sp[0] = step->id;
+		sp[1] = step->section;
+		sp[2] = values->search;
+		db_batch_add(&b, &stmt_search_save, 3, sp);
 	}
 	batch_history(a, &b, step, values->data, values->tables);
 	/* The audit row goes out with COMMIT: the chain stays locked only that long. */

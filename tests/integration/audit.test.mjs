@@ -347,7 +347,7 @@ SELECT '${TAG}-bulk', '{auditor}', 'import', '${BULK_TYPE}', 'obj-' || (g % 1000
  jsonb_build_object('n', g, 'note', 'comma, "quote" and é', 'pad', repeat('x', 300))
 FROM generate_series(${k * 1000 + 1}, ${k * 1000 + 1000}) g;`);
 	}
-	psql(batches.join('\n') + '\nANALYZE audit_log;', { user: 'logbook_owner' });
+	psql(batches.join('\n') + '\nANALYZE audit_log;', { user: 'logbook_owner', timeoutMs: 540000 });
 
 	for (const format of ['jsonl', 'csv']) {
 		// Nginx buffers the body, so a worker may be done before the client reads much: the

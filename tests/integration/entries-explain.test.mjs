@@ -42,7 +42,7 @@ function nodes(plan, out = []) {
 	return out;
 }
 
-test('a page of GET /api/v1/entries is an index scan with 1,000,000 entries, with and without filters', { timeout: 180000 }, async (t) => {
+test('a page of GET /api/v1/entries is an index scan with 1,000,000 entries, with and without filters', { timeout: 600000 }, async (t) => {
 	// Four templates share the rows, so that a template filter selects a quarter of them.
 	const keys = [];
 	for (let i = 0; i < 4; i++)
@@ -55,11 +55,38 @@ test('a page of GET /api/v1/entries is an index scan with 1,000,000 entries, wit
 			for (const cursor of [false, true])
 				combos.push({ template, author, cursor });
 
+	// The secondary indexes (the full-text GIN index above all) are dropped for the load and
+	// built again from their own definitions afterwards, in the same transaction: one build is
+	// much faster than a million insertions, and the plans see exactly the schema's indexes.
 	const sql = [`BEGIN;
+CREATE TEMP TABLE saved_indexes AS SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS def
+  FROM pg_index WHERE indrelid = 'entries'::regclass AND NOT indisprimary;
+DO $$
+DECLARE
+	ix record;
+BEGIN
+	FOR ix IN SELECT * FROM saved_indexes LOOP
+		EXECUTE 'DROP INDEX ' || ix.name;
+	END LOOP;
+END
+$$;
+-- The rows are known to be consistent: no foreign key check row by row (superuser only).
+SET LOCAL session_replication_role = replica;
+SET LOCAL maintenance_work_mem = '256MB';
 INSERT INTO entries (id, template_key, template_version, title, created_by, created_at, updated_at)
 SELECT gen_random_uuid(), (ARRAY[${keys.map(quote).join(',')}])[1 + i % 4], 1, '', 'bulk-' || (i % 37), at, at
   FROM (SELECT i, timestamptz '2020-01-01 00:00:00Z' + i * interval '61 seconds' + (random() * interval '60 seconds') AS at
           FROM generate_series(1, ${ROWS}) i) g;
+SET LOCAL session_replication_role = origin;
+DO $$
+DECLARE
+	ix record;
+BEGIN
+	FOR ix IN SELECT * FROM saved_indexes LOOP
+		EXECUTE ix.def;
+	END LOOP;
+END
+$$;
 ANALYZE entries;
 CREATE TEMP TABLE plans (name text, mode text, plan json);
 CREATE TEMP TABLE mid AS SELECT updated_at::text AS at, id::text AS id FROM entries
@@ -96,7 +123,7 @@ ROLLBACK;`);
 
 	let rows;
 	try {
-		rows = psql(sql.join('\n'));
+		rows = psql(sql.join('\n'), { timeoutMs: 580000 });
 	} finally {
 		// Nothing was committed; VACUUM gives the space of the aborted rows back and
 		// ANALYZE the statistics of the table as it is.

@@ -34,7 +34,7 @@ export BUILD HTTPS_PORT HTTP_PORT LOGBOOK_VAR WORKERS LOGBOOK_LOGIN_THROTTLE_WIN
 # (a worker that aborts is restarted by multiwatch and the client may never notice).
 sanitizer_findings() {
 	grep -n -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined)' \
-		"$LOGBOOK_VAR/log/workers.log" 2>/dev/null | head -n 40
+		"$LOGBOOK_VAR/log/workers.log" "$LOGBOOK_VAR/log/eventpub.log" 2>/dev/null | head -n 40
 }
 
 status=1
@@ -57,7 +57,7 @@ finish() {
 	else
 		say "FAILED (status $status); the stack's files are kept in $LOGBOOK_VAR"
 		say "logs: $LOGBOOK_VAR/log/ (postgres.log, workers.log, nginx-error.log, nginx-access.log)"
-		for f in workers.log nginx-error.log postgres.log; do
+		for f in workers.log eventpub.log nginx-error.log postgres.log; do
 			[ -s "$LOGBOOK_VAR/log/$f" ] || continue
 			printf '\n--- last lines of %s ---\n' "$LOGBOOK_VAR/log/$f" >&2
 			tail -n 30 "$LOGBOOK_VAR/log/$f" >&2

@@ -27,10 +27,12 @@ int handle_entries_list(struct request *r);
 int handle_section_save(struct request *r);
 int handle_section_transition(struct request *r);
 int handle_section_history(struct request *r);
+int handle_inbox(struct request *r);
 int handle_audit_list(struct request *r);
 int handle_audit_verify(struct request *r);
 int handle_audit_export(struct request *r);
 int handle_events(struct request *r);
+int handle_events_stream(struct request *r);
 int handle_metrics(struct request *r);
 
 #endif

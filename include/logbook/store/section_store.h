@@ -73,6 +73,7 @@ struct section_save {
 	const char        *fields;
 	const char *const *rows; /* one per table of the section */
 	const char        *data, *tables, *audit_after;
+	const char        *search; /* the section's searchable text (search_section_text()) */
 };
 
 /* Which part of a failed save the database refused: the fields (data = 1) or the rows of

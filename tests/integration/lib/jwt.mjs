@@ -48,12 +48,13 @@ export function mintToken(claims, { alg = 'HS256', signAs, secret, header = {} }
 }
 
 /*
- * Claims the stack accepts: iss as configured, sub, name, roles, iat, exp in 5 minutes.
+ * Claims the stack accepts: iss as configured, sub, name, roles, iat, exp in an hour (files
+ * mint their tokens once, at load, and some run longer than 5 minutes on a loaded machine).
  * An override whose value is undefined removes that claim.
  */
 export function claims(overrides = {}) {
 	const t = now();
-	const c = { sub: 'alice', name: 'Alice Example', roles: ['author'], iat: t, exp: t + 300 };
+	const c = { sub: 'alice', name: 'Alice Example', roles: ['author'], iat: t, exp: t + 3600 };
 	const iss = jwtIssuer();
 	if (iss)
 		c.iss = iss;

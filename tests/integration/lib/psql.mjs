@@ -34,15 +34,16 @@ function psqlArgs(user, vars) {
  * Runs sql (any number of statements, at most one of them returning rows) and returns those
  * rows as arrays of strings (SQL NULL reads as ''; values may hold newlines). options: user (default the superuser),
  * appName (application_name, default 'psql'), vars (psql variables: use them as :'name' for a
- * safely quoted literal). Throws with psql's message when a statement fails.
+ * safely quoted literal), timeoutMs (default 120 s). Throws with psql's message when a
+ * statement fails.
  */
-export function psql(sql, { user = superuser(), appName = 'psql', vars = {} } = {}) {
+export function psql(sql, { user = superuser(), appName = 'psql', vars = {}, timeoutMs = 120000 } = {}) {
 	const out = execFileSync('psql', psqlArgs(user, vars), {
 		input: sql,
 		env: { ...process.env, PGAPPNAME: appName },
 		encoding: 'utf8',
 		stdio: ['pipe', 'pipe', 'pipe'],
-		timeout: 120000,
+		timeout: timeoutMs,
 	});
 	// Records are separated by RECORD; the row set ends with one newline.
 	const text = out.replace(/\n$/, '');
