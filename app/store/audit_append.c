@@ -18,7 +18,7 @@
  * jsonb_diff (005_entries.sql): when before and after are both objects, only the members that
  * differ are stored. */
 #define AUDIT_PARAMS 12
-#define AUDIT_WRITE  "SELECT audit_write($1, $2::text[], $3, $4, $5, $6, $7, $8, $9, "
+#define AUDIT_WRITE  "SELECT audit_write($1, $2::text[], $3, $4, $5::text, $6, $7, $8, $9, "
 
 DB_STMT(stmt_audit_insert,
     AUDIT_WRITE "CASE WHEN jsonb_typeof($10::jsonb) = 'object' AND jsonb_typeof($11::jsonb) ="
@@ -27,7 +27,7 @@ DB_STMT(stmt_audit_insert,
 		" 'object' THEN d.after ELSE $11::jsonb END, $12)"
 		" FROM jsonb_diff($10::jsonb, $11::jsonb) d");
 /* A section save: before is the previous save's data and tables, the newest history row but
- * one (this save's row is already in). */
+ * one (this save's row is already in). $5 (the entry) is text for audit_write, uuid here. */
 DB_STMT(stmt_audit_save,
     AUDIT_WRITE "d.before, d.after, $12) FROM jsonb_diff(coalesce($10::jsonb,"
 		" (SELECT coalesce(h.data, '{}') || coalesce(h.tables, '{}') FROM section_history h"
