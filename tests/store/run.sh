@@ -28,6 +28,13 @@ as_owner() {
 owner() { if is_root; then echo "$SERVICE_USER"; else id -un; fi; }
 
 [ "$#" -gt 0 ] || { say "usage: run.sh TEST_BINARY..."; exit 2; }
+if is_root; then
+	# The cluster belongs to the service user, who may not exist yet on a fresh machine and
+	# may not reach a checkout under a 0700 home: stack.sh makes the user and gives var/'s
+	# real, reachable path (a state directory of its own when the checkout is closed).
+	DIR="$(cd "$ROOT" && LOGBOOK_VAR= bash app/scripts/stack.sh var-dir)/store-$$"
+	PGDATA="$DIR/pg"
+fi
 mkdir -p "$DIR"
 is_root && chown "$SERVICE_USER" "$DIR"
 
