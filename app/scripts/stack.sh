@@ -268,14 +268,18 @@ check_binaries() {
 	for b in "$FCGI_BIN" "$CTL_BIN" "$EVENTPUB_BIN"; do
 		[ -x "$b" ] || die "$b is missing: build it first (make all)"
 	done
-	# The workers run as the service user: from a closed checkout, run a copy.
+	# The workers and the event publisher run as the service user: from a closed checkout,
+	# run copies.
 	if is_root && ! service_reaches "$(dirname "$FCGI_BIN")/"; then
 		mkdir -p "$VAR/bin"
 		FCGI_BIN=$(reachable_copy "$FCGI_BIN" "$VAR/bin/logbook-fcgi")
+		EVENTPUB_BIN=$(reachable_copy "$EVENTPUB_BIN" "$VAR/bin/logbook-eventpub")
 	fi
 	if is_root; then
-		runuser -u "$SERVICE_USER" -- test -x "$FCGI_BIN" ||
-			die "user $SERVICE_USER cannot execute $FCGI_BIN (a parent directory is closed to it)"
+		for b in "$FCGI_BIN" "$EVENTPUB_BIN"; do
+			runuser -u "$SERVICE_USER" -- test -x "$b" ||
+				die "user $SERVICE_USER cannot execute $b (a parent directory is closed to it)"
+		done
 	fi
 }
 
