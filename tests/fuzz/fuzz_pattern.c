@@ -46,14 +46,14 @@ big_bounds(const char *s)
 }
 
 /* True when the pattern uses only the core of ERE on which POSIX and glibc agree: letters,
- * digits, groups, alternation, the repetition operators, '.', bracket expressions and bounds.
+ * digits, groups, alternation, the repetition operators, '.' and bracket expressions.
  * glibc departs from POSIX elsewhere (`$` inside a pattern is a literal-like no-op to it:
  * `(ab|$cd)+e?` matches "abcde"), so those are not compared. */
 static int
 core_ere(const char *s)
 {
 	for (; *s != '\0'; s++)
-		if (!(isalnum((unsigned char)*s) || strchr("()|*+?.[]-{},", *s) != NULL))
+		if (!(isalnum((unsigned char)*s) || strchr("()|*+?.[]-", *s) != NULL))
 			return 0;
 	return 1;
 }
